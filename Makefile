@@ -1,0 +1,47 @@
+# Single entry points. `make run` starts the assistant, `make test` runs every test.
+# Both set up what they need first: the virtual environment and, when its inputs changed, the model.
+
+SHELL := /bin/bash
+BOT_VENV := .venv/bot
+BOT_PY := $(BOT_VENV)/bin/python
+BOT_STAMP := $(BOT_VENV)/.installed-$(shell cat bot/requirements.txt bot/constraints.txt | sha1sum | cut -c1-12)
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help setup train run test validate eval bench-nlu clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+setup: $(BOT_STAMP)  ## Create the bot's Python 3.10 virtual environment
+
+$(BOT_STAMP): bot/requirements.txt bot/constraints.txt
+	@PY310=$$(scripts/find-python310.sh) && echo "Using $$PY310" && \
+	  ( [ -x $(BOT_PY) ] || $$PY310 -m venv $(BOT_VENV) )
+	$(BOT_PY) -m pip install -q --upgrade "pip<25"
+	$(BOT_PY) -m pip install -q -r bot/requirements.txt -c bot/constraints.txt
+	@rm -f $(BOT_VENV)/.installed-* && touch $@
+
+train: setup  ## Train the model unless one with the same inputs exists
+	$(BOT_PY) -m scripts.model train
+
+run: train  ## Start Redis (embedded unless REDIS_URL is set), the action server and Rasa; Ctrl-C stops all
+	$(BOT_PY) -m scripts.stack
+
+validate: setup  ## rasa data validate
+	$(BOT_PY) -m scripts.validate
+
+test: train validate  ## Run all tests
+	$(BOT_PY) -m pytest
+	$(BOT_PY) -m scripts.model test-stories
+
+eval: train  ## NLU evaluation on the held-out set: accuracy, macro-F1, confusion matrix
+	$(BOT_PY) -m scripts.evaluate_nlu
+
+bench-nlu: setup  ## Training time, model size and parse latency
+	$(BOT_PY) -m scripts.bench_nlu
+
+clean:  ## Remove environments, models and results
+	rm -rf .venv bot/models bot/results .run

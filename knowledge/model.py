@@ -1,0 +1,68 @@
+"""Typed records of the knowledge base, as written in knowledge/*.yml."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Authority(str, Enum):
+    OFFICIAL_STANDARD = "official_standard"
+    COMPANY_RULE = "company_rule"
+    GENERIC_SPEC = "generic_spec"
+    RESEARCH = "research"
+
+
+UTILITY_LABELS = {"gas": "燃气", "electricity": "电力", "heat": "供热"}
+UTILITY_BY_LABEL = {label: code for code, label in UTILITY_LABELS.items()}
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    file: str
+    title: str
+    publisher: str
+    utility: str
+    authority: Authority
+    cite_as: str
+
+
+@dataclass(frozen=True)
+class TimeLimit:
+    id: str
+    service: str
+    utility: str
+    value: float
+    unit: str
+    clock_starts: str
+    description: str
+    source: Source
+    clause: str
+    commitment: bool
+    company: str = ""
+    applies_to: str = ""
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    utility: str
+    intent: str
+    title: str
+    answer: str
+    examples: tuple[str, ...]
+    source: Source
+    clause: str
+    business: str | None = None
+    time_limits: tuple[TimeLimit, ...] = field(default=())
+
+    @property
+    def utility_label(self) -> str | None:
+        return UTILITY_LABELS.get(self.utility)
+
+    @property
+    def citation(self) -> str:
+        """Short source line shown under every answer."""
+        if self.source.authority is Authority.GENERIC_SPEC:
+            return f"参考{self.source.cite_as}{self.clause}（行业通用规范，以当地公司规定为准）"
+        return f"依据{self.source.cite_as}{self.clause}"

