@@ -12,8 +12,8 @@ from knowledge.loader import KnowledgeBase
 from knowledge.model import Entry
 from knowledge.segment import search_tokens
 
-MIN_SCORE = 2.0          # below this nothing in the handbook is about the question
-CLOSE_RATIO = 0.85       # a runner-up this close to the best makes the question ambiguous
+MIN_SCORE = 3.0          # below this nothing in the handbook is about the question (docs/evaluation.md)
+CLOSE_RATIO = 0.75       # a runner-up this close to the best makes the question ambiguous
 CANDIDATE_RATIO = 0.7    # entries this close to the best are offered as choices
 MAX_CHOICES = 3
 

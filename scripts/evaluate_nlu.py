@@ -79,7 +79,7 @@ def confusion_image(results: list[Parsed], labels: list[str], path: Path) -> lis
 def ood_curve(ood: list[Parsed], holdout: list[Parsed], ambiguity: float) -> list[tuple[float, float, float]]:
     """(threshold, share of OOD taken for a utility intent, held-out accuracy) per threshold."""
     rows = []
-    for threshold in [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]:
+    for threshold in [round(0.3 + 0.05 * i, 2) for i in range(13)]:
         leaked = sum(with_threshold(r, threshold, ambiguity) not in NOT_UTILITY for r in ood) / len(ood)
         accuracy = sum(with_threshold(r, threshold, ambiguity) == r.expected for r in holdout) / len(holdout)
         rows.append((threshold, leaked, accuracy))
@@ -118,7 +118,7 @@ def main() -> None:
         "The FallbackClassifier threshold trades held-out accuracy (a real question answered with \"please rephrase\") "
         "against out-of-domain leakage (an unrelated request answered as a utility question).", "",
         "| threshold | OOD taken for utility intent | held-out accuracy |", "|---|---|---|",
-        *[f"| {t:.1f} | {leak:.1%} | {acc:.3f} |" for t, leak, acc in curve],
+        *[f"| {t:.2f} | {leak:.1%} | {acc:.3f} |" for t, leak, acc in curve],
         "", "## Confusion matrix", "", "![confusion matrix](confusion_matrix.png)", "",
         "Rows: expected; columns: predicted. As text: " + ", ".join(
             f"{result['labels'][i]}→{result['labels'][j] if j < len(result['labels']) else 'nlu_fallback'} {n}"
@@ -134,7 +134,7 @@ def main() -> None:
     print("Worst intents: " + ", ".join(f"{n} F1 {s['f1-score']:.2f}" for n, s in worst))
     print(f"OOD taken for a utility intent: {len(leaked)}/{len(ood)} = {len(leaked) / len(ood):.1%}")
     print("Threshold curve (threshold, OOD leak, held-out accuracy): " +
-          "; ".join(f"{t:.1f}: {leak:.1%}, {acc:.3f}" for t, leak, acc in curve))
+          "; ".join(f"{t:.2f}: {leak:.1%}, {acc:.3f}" for t, leak, acc in curve))
     print("Confusions: " + ", ".join(f"{k} x{v}" for k, v in
                                      Counter(f"{r.expected}→{r.predicted}" for r in errors).most_common(10)))
     print("Confusion matrix: docs/confusion_matrix.png; report: docs/evaluation.md")

@@ -7,6 +7,7 @@ import os
 import urllib.request
 import uuid
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -28,12 +29,15 @@ def domain() -> dict[str, Any]:
     return Domain.load(str(ROOT / "bot/domain")).as_dict()
 
 
-Say = Callable[[str, str], list[dict[str, Any]]]
+@dataclass
+class Assistant:
+    say: Callable[[str, str], list[dict[str, Any]]]
+    redis_url: str
 
 
 @pytest.fixture(scope="session")
-def assistant() -> Iterator[Say]:
-    """Redis, the action server and Rasa with the trained model; yields say(conversation, text) -> replies."""
+def assistant() -> Iterator[Assistant]:
+    """Redis, the action server and Rasa with the trained model; say(conversation, text) returns the replies."""
     from scripts.model import train
     from scripts.stack import Stack, embedded_redis, free_port
 
@@ -51,7 +55,7 @@ def assistant() -> Iterator[Say]:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return json.loads(response.read())
 
-        yield say
+        yield Assistant(say=say, redis_url=redis_url)
 
 
 @pytest.fixture

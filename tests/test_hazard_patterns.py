@@ -25,7 +25,7 @@ def test_dangers_are_recognised(text: str, hazard: Hazard) -> None:
 
 @pytest.mark.parametrize("text", [
     "燃气费怎么交", "没有煤气味了", "不是漏气 是表坏了", "燃气灶打不着火", "燃气报警器怎么安装",
-    "电表不走字", "暖气不热", "停电通知在哪看", "家里气味很重",
+    "电表不走字", "暖气不热", "停电通知在哪看", "家里气味很重", "轮胎漏气了附近哪有补胎的",
 ])
 def test_ordinary_messages_are_not_emergencies(text: str) -> None:
     assert detect_hazard(text) is None

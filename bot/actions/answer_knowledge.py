@@ -52,10 +52,18 @@ class ActionAnswerKnowledge(Action):
             dispatcher.utter_message(text=fraud_warning(knowledge_base()))
             return _clear_pending()
 
+        return self.answer(dispatcher, tracker, question, question_intent)
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
+               intent: str | None, *, admit_ignorance: bool = True) -> list[EventType] | None:
+        """Answers, clarifies or admits ignorance; with admit_ignorance=False sends nothing when nothing fits
+        and returns None."""
         utility = utility_code(latest_entity(tracker, "utility") or tracker.get_slot("utility"))
         business = latest_entity(tracker, "business") or tracker.get_slot("business")
-        decision = knowledge_search().decide(question, utility=utility, business=business, intent=question_intent)
-        return self._respond(dispatcher, decision, question, question_intent)
+        decision = knowledge_search().decide(question, utility=utility, business=business, intent=intent)
+        if decision.outcome is Outcome.NOTHING and not admit_ignorance:
+            return None
+        return self._respond(dispatcher, decision, question, intent)
 
     def _respond(self, dispatcher: CollectingDispatcher, decision: Decision, question: str,
                  intent: str | None) -> list[EventType]:

@@ -1,4 +1,5 @@
-"""When the assistant cannot place a message: ask once to rephrase, then offer a human."""
+"""When the assistant cannot place a message: try the handbook if it looked like a question, otherwise ask
+once to rephrase, then offer a human."""
 from __future__ import annotations
 
 from typing import Any
@@ -7,7 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.tracker_view import consecutive_fallbacks
+from bot.actions.answer_knowledge import QUESTION_INTENTS, ActionAnswerKnowledge
+from bot.actions.tracker_view import consecutive_fallbacks, latest_text
+
+# Below this the classifier's best guess says nothing about what the customer wants.
+QUESTION_GUESS_CONFIDENCE = 0.3
 
 TOPIC_BUTTONS = [
     {"title": "怎么缴费", "payload": "/ask_payment"},
@@ -23,9 +28,22 @@ class ActionHandleFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        answered = self._try_handbook(dispatcher, tracker)
+        if answered is not None:
+            return answered
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(response="utter_fallback_offer_human",
                                      buttons=[{"title": "转人工客服", "payload": "/request_human"}])
             return []
         dispatcher.utter_message(response="utter_ask_rephrase", buttons=TOPIC_BUTTONS)
         return []
+
+    @staticmethod
+    def _try_handbook(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+        """A question torn between two question intents (投诉多久给答复: ask_process or file_complaint?) is
+        still a question the handbook may answer; the search, not the classifier, decides."""
+        ranking = [r for r in tracker.latest_message.get("intent_ranking") or [] if r.get("name") != "nlu_fallback"]
+        if not ranking or ranking[0]["name"] not in QUESTION_INTENTS or \
+                ranking[0]["confidence"] < QUESTION_GUESS_CONFIDENCE:
+            return None
+        return ActionAnswerKnowledge().answer(dispatcher, tracker, latest_text(tracker), None, admit_ignorance=False)

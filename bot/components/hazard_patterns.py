@@ -19,6 +19,9 @@ class Hazard(str, Enum):
 
 
 _NEGATIONS = re.compile(r"[没无不未别]")
+# 漏气 also happens to tyres and balls; without a gas word nearby that is not our emergency.
+_OTHER_LEAKS = re.compile(r"轮胎|车胎|胎|气球|篮球|足球|排球|游泳圈|气垫|充气|自行车|电动车")
+_GAS_WORDS = re.compile(r"燃气|煤气|天然气|液化气|管道气|气表|燃气灶|热水器")
 
 _PATTERNS: dict[Hazard, list[str]] = {
     Hazard.POISONING: [
@@ -55,6 +58,8 @@ def detect_hazard(text: str) -> Hazard | None:
     """The most serious hazard named in the text, or None. Order: poisoning, gas leak, fire, wire, hot water."""
     compact = re.sub(r"\s+", "", text or "")
     for hazard, patterns in _COMPILED.items():
+        if hazard is Hazard.GAS_LEAK and _OTHER_LEAKS.search(compact) and not _GAS_WORDS.search(compact):
+            continue
         if any(_affirmed(m) for p in patterns for m in p.finditer(compact)):
             return hazard
     return None

@@ -1,0 +1,88 @@
+"""The knowledge base's own rules: every entry cites an official section, no research proposal or
+quarantined line reaches an answer, and every figure an answer states is in its source document."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge import load_knowledge_base
+from knowledge.figures import Figure, figures
+from knowledge.loader import KNOWLEDGE_DIR, KnowledgeError
+from knowledge.model import Authority
+
+SOURCES_DIR = Path(__file__).resolve().parents[3] / "shared" / "sources"
+KB = load_knowledge_base()
+QUARANTINE = yaml.safe_load((KNOWLEDGE_DIR / "quarantine.yml").read_text(encoding="utf-8"))["quarantine"]
+
+
+def test_every_intent_that_answers_from_the_handbook_has_entries() -> None:
+    intents = {entry.intent for entry in KB.entries}
+    assert {"ask_fee", "ask_payment", "ask_process", "ask_channel", "ask_outage"} <= intents
+
+
+@pytest.mark.parametrize("entry", KB.entries, ids=lambda e: e.id)
+def test_entry_is_backed_by_an_answerable_source(entry) -> None:
+    assert entry.source.authority is not Authority.RESEARCH
+    assert entry.clause and entry.citation.startswith(("依据《", "参考《"))
+    assert len(entry.answer) <= 220, "answers stay short enough to read on a phone and to speak"
+
+
+@pytest.mark.parametrize("entry", KB.entries, ids=lambda e: e.id)
+def test_every_figure_in_an_answer_appears_in_its_source(entry) -> None:
+    stated = figures((SOURCES_DIR / entry.source.file).read_text(encoding="utf-8"))
+    invented = figures(entry.answer) - stated
+    assert not invented, f"{entry.id} states figures its source does not: {invented}"
+
+
+def test_the_figure_audit_reads_chinese_numerals_and_abbreviated_units() -> None:
+    assert figures("铃响三声有应答，城区为40min，12S内接听") == {
+        Figure(3, "times"), Figure(40, "minutes"), Figure(12, "seconds")}
+    assert figures("居民报装7个工作日内完成") == {Figure(7, "working_days")}
+
+
+def test_quarantined_lines_never_reach_an_answer() -> None:
+    answers = "\n".join(entry.answer for entry in KB.entries)
+    for record in QUARANTINE:
+        for fragment in re.split(r"[…，,。]", record["excerpt"]):
+            fragment = fragment.strip()
+            if len(fragment) >= 12:
+                assert fragment not in answers, f"quarantined text in an answer: {fragment}"
+    for marker in ("960873", "klgs1234598764", "400-050-0827"):
+        assert marker not in answers
+
+
+def test_generic_specifications_never_become_commitments() -> None:
+    for limit in KB.time_limits.values():
+        if limit.source.authority is Authority.GENERIC_SPEC:
+            assert not limit.commitment, limit.id
+
+
+def test_time_limits_the_ticket_clock_needs_are_present() -> None:
+    assert KB.time_limit("repair_visit", "gas").value == 24
+    assert KB.time_limit("repair_visit", "gas").unit == "hours"
+    assert KB.time_limit("installation_residential", "gas").value == 7
+    assert KB.time_limit("installation_residential", "gas").unit == "working_days"
+    assert KB.time_limit("complaint_reply", "gas").value == 48
+    assert KB.time_limit("planned_outage_notice", "gas").value == 48
+
+
+def test_research_sources_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "entries").mkdir()
+    (tmp_path / "sources.yml").write_text(yaml.safe_dump({"sources": [{
+        "id": "paper", "file": "004.txt", "title": "t", "authority": "research", "cite_as": "《t》"}]}))
+    (tmp_path / "time_limits.yml").write_text("time_limits: []\n")
+    (tmp_path / "entries" / "x.yml").write_text(yaml.safe_dump({"entries": [{
+        "id": "x", "utility": "electricity", "intent": "ask_process", "title": "t", "answer": "a",
+        "examples": ["a", "b", "c"], "source": "paper", "clause": "1"}]}, allow_unicode=True))
+    with pytest.raises(KnowledgeError, match="research"):
+        load_knowledge_base(tmp_path)
+
+
+@pytest.mark.parametrize("entry", [e for e in KB.entries if e.time_limits], ids=lambda e: e.id)
+def test_an_answer_states_the_figures_of_the_time_limits_it_cites(entry) -> None:
+    for limit in entry.time_limits:
+        if limit.value:
+            assert f"{limit.value:g}" in entry.answer, f"{limit.id} = {limit.value:g} {limit.unit}"
