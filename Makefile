@@ -34,7 +34,7 @@ validate: setup  ## rasa data validate
 	$(BOT_PY) -m scripts.validate
 
 test: train validate  ## Run all tests
-	$(BOT_PY) -m pytest
+	$(BOT_PY) -m pytest tests/bot
 	$(BOT_PY) -m scripts.model test-stories
 
 eval: train  ## NLU evaluation on the held-out set: accuracy, macro-F1, confusion matrix

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from bot.components.hazard_patterns import detect_hazard
 from scripts.model import ROOT, train
 from scripts.nlu_runner import Parsed, load_agent, load_examples, parse_all
 
@@ -29,7 +30,7 @@ def configured_thresholds() -> tuple[float, float]:
 
 def with_threshold(result: Parsed, threshold: float, ambiguity: float) -> str:
     """The intent the assistant would act on under other fallback thresholds (hazard override kept)."""
-    if result.predicted == "report_emergency" and result.top_intent != "report_emergency":
+    if detect_hazard(result.text):
         return "report_emergency"
     if result.confidence < threshold or result.margin < ambiguity:
         return "nlu_fallback"

@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa_sdk.events import SlotSet
 
 from bot.actions.answer_knowledge import ActionAnswerKnowledge
-from tests.trackers import entity, make_tracker, texts
+from tests.bot.trackers import entity, make_tracker, texts
 
 
 def slots(events) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.actions.emergency import ActionReportEmergency
-from tests.trackers import entity, make_tracker, texts
+from tests.bot.trackers import entity, make_tracker, texts
 
 
 @pytest.mark.parametrize("text, utility, first_response", [

@@ -11,7 +11,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.chinese_tokenizer import ChineseJiebaTokenizer
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

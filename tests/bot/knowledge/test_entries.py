@@ -13,7 +13,7 @@ from knowledge.figures import Figure, figures
 from knowledge.loader import KNOWLEDGE_DIR, KnowledgeError
 from knowledge.model import Authority
 
-SOURCES_DIR = Path(__file__).resolve().parents[3] / "shared" / "sources"
+SOURCES_DIR = Path(__file__).resolve().parents[3] / "knowledge" / "source_documents"
 KB = load_knowledge_base()
 QUARANTINE = yaml.safe_load((KNOWLEDGE_DIR / "quarantine.yml").read_text(encoding="utf-8"))["quarantine"]
 

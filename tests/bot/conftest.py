@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterator
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

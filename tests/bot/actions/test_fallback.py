@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from bot.actions.fallback import ActionHandleFallback
-from tests.trackers import make_tracker, user_event
+from tests.bot.trackers import make_tracker, user_event
 
 
 async def test_the_first_unclear_message_asks_to_rephrase_with_topics(dispatcher, domain) -> None:
