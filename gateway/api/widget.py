@@ -1,0 +1,89 @@
+"""The web chat widget's API: a signed session, messages, history, live events and the rating."""
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from gateway import events, keys
+from gateway.api.deps import ConversationDep, RasaDep, RedisDep, SessionDep, SettingsDep
+from gateway.chat import BotUnavailable, handle
+from gateway.conversations import get_or_create, message_dict, transcript
+from gateway.models import Conversation, Handoff, Rating
+
+router = APIRouter(prefix="/api", tags=["widget"])
+
+
+class MessageIn(BaseModel):
+    text: Annotated[str, Field(min_length=1)]
+    client_id: str | None = Field(default=None, max_length=64)
+
+
+class RatingIn(BaseModel):
+    score: int = Field(ge=1, le=5)
+
+
+@router.post("/session")
+async def new_session(request: Request, session: SessionDep) -> dict:
+    token, conversation_id = request.app.state.widget_tokens.issue()
+    await get_or_create(session, conversation_id, "web")
+    await session.commit()
+    return {"token": token, "conversation_id": conversation_id}
+
+
+async def _rate_limited(redis, conversation_id: str, limit: int) -> bool:
+    window = int(time.time() // keys.RATE_WINDOW_SECONDS)
+    key = keys.rate(conversation_id, window)
+    count = await redis.incr(key)
+    if count == 1:
+        await redis.expire(key, keys.RATE_WINDOW_SECONDS * 2)
+    return count > limit
+
+
+@router.post("/messages")
+async def send(body: MessageIn, conversation_id: ConversationDep, session: SessionDep, redis: RedisDep,
+               rasa: RasaDep, settings: SettingsDep) -> dict:
+    text = body.text.strip()
+    if not text:
+        raise HTTPException(422, "消息不能为空")
+    if len(text) > settings.max_message_chars:
+        raise HTTPException(413, f"消息太长了，请控制在{settings.max_message_chars}字以内")
+    if await _rate_limited(redis, conversation_id, settings.messages_per_minute):
+        raise HTTPException(429, "发送太频繁了，请稍后再试")
+    try:
+        turn = await handle(session, redis, rasa, conversation_id, "web", text, body.client_id)
+    except BotUnavailable as error:
+        raise HTTPException(503, "抱歉，智能助手暂时无法回复，您的消息已保存，请稍后再试。") from error
+    return {"messages": turn.messages, "state": turn.state}
+
+
+@router.get("/messages")
+async def history(conversation_id: ConversationDep, session: SessionDep) -> dict:
+    conversation = await session.get(Conversation, conversation_id)
+    messages = await transcript(session, conversation_id) if conversation else []
+    return {"messages": [message_dict(m) for m in messages], "state": conversation.state if conversation else "bot"}
+
+
+@router.get("/events")
+async def live(conversation_id: ConversationDep, redis: RedisDep) -> StreamingResponse:
+    return StreamingResponse(events.stream(redis, keys.conversation_channel(conversation_id)),
+                             media_type="text/event-stream", headers={"Cache-Control": "no-cache",
+                                                                      "X-Accel-Buffering": "no"})
+
+
+@router.post("/rating", status_code=204)
+async def rate(body: RatingIn, conversation_id: ConversationDep, session: SessionDep) -> Response:
+    row = await session.execute(select(Handoff).where(Handoff.conversation_id == conversation_id,
+                                                      Handoff.status == "closed").order_by(Handoff.closed_at.desc()))
+    handoff = row.scalars().first()
+    if handoff is None:
+        raise HTTPException(409, "没有可以评价的人工服务")
+    existing = await session.execute(select(Rating).where(Rating.handoff_id == handoff.id))
+    if existing.scalars().first() is None:
+        session.add(Rating(conversation_id=conversation_id, handoff_id=handoff.id, score=body.score))
+        await session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,4 @@
+"""ASGI entry point for uvicorn: `uvicorn gateway.app:app`."""
+from gateway.main import create_app
+
+app = create_app()

@@ -1,0 +1,47 @@
+"""All gateway settings, read from the environment in this one place."""
+from __future__ import annotations
+
+from datetime import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SERVICE_TOKEN = "dev-only-service-token"
+DEV_SECRET = "dev-only-session-secret"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", case_sensitive=False, extra="ignore")
+
+    environment: str = "development"             # "production" refuses the development secrets below
+    database_url: str = f"sqlite:///{ROOT / '.run' / 'gateway.db'}"
+    redis_url: str | None = None                 # unset: the launcher starts an embedded Redis
+    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_timeout_seconds: float = 10.0
+    gateway_service_token: str = DEV_SERVICE_TOKEN   # the action server's token for /internal
+    session_secret: str = DEV_SECRET             # signs widget tokens
+    widget_token_max_age_days: int = 30
+    agent_session_hours: int = 12
+    max_message_chars: int = 500
+    max_body_bytes: int = 64 * 1024
+    handoff_wait_seconds: int = 120              # no agent by then: place in queue and a callback offer
+    working_hours_start: time = time(8, 0)
+    working_hours_end: time = time(20, 0)
+    messages_per_minute: int = 30                # per conversation, widget
+
+    @model_validator(mode="after")
+    def refuse_development_secrets_in_production(self) -> "Settings":
+        if self.environment == "production":
+            for name, value, dev in (("GATEWAY_SERVICE_TOKEN", self.gateway_service_token, DEV_SERVICE_TOKEN),
+                                     ("SESSION_SECRET", self.session_secret, DEV_SECRET)):
+                if value == dev or len(value) < 24:
+                    raise ValueError(f"{name} must be set to a strong secret in production")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,45 @@
+"""Conversations and their transcript: who the customer is, who answers (bot, queue or agent)."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.clock import now
+from gateway.models import Conversation, Message
+
+
+async def get_or_create(session: AsyncSession, conversation_id: str, channel: str,
+                        customer_key: str | None = None) -> Conversation:
+    """The conversation, created if new; concurrent first messages race on the primary key harmlessly."""
+    conversation = await session.get(Conversation, conversation_id)
+    if conversation is not None:
+        return conversation
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    await session.execute(insert(Conversation).values(
+        id=conversation_id, channel=channel, customer_key=customer_key or conversation_id, state="bot",
+        created_at=now()).on_conflict_do_nothing(index_elements=[Conversation.id]))
+    return await session.get(Conversation, conversation_id, populate_existing=True)
+
+
+async def add_message(session: AsyncSession, conversation_id: str, role: str, text: str,
+                      buttons: list[dict[str, str]] | None = None, author: str | None = None) -> Message:
+    message = Message(conversation_id=conversation_id, role=role, text=text, buttons=buttons or None,
+                      author=author, at=now())
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def transcript(session: AsyncSession, conversation_id: str, limit: int = 200) -> list[Message]:
+    rows = await session.execute(select(Message).where(Message.conversation_id == conversation_id)
+                                 .order_by(Message.id.desc()).limit(limit))
+    return list(reversed(rows.scalars().all()))
+
+
+def message_dict(message: Message) -> dict[str, Any]:
+    return {"id": message.id, "role": message.role, "text": message.text, "buttons": message.buttons or [],
+            "author": message.author, "at": message.at.isoformat()}

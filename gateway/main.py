@@ -1,0 +1,87 @@
+"""The gateway application: `create_app()` wires settings, database, Redis, Rasa and the routers."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from redis.asyncio import Redis
+
+from gateway import handoffs
+from gateway.api import agent, internal, widget
+from gateway.config import Settings, get_settings
+from gateway.db import make_engine, make_sessionmaker
+from gateway.rasa_client import RasaClient
+from gateway.security import WidgetTokens
+
+STATIC = Path(__file__).resolve().parent / "static"
+logger = logging.getLogger("gateway")
+
+
+async def _callback_offers(app: FastAPI) -> None:
+    """Every few seconds: customers waiting too long are told their place and offered a callback."""
+    while True:
+        await asyncio.sleep(5)
+        try:
+            async with app.state.sessionmaker() as session:
+                await handoffs.offer_callbacks(session, app.state.redis, app.state.settings)
+        except Exception:  # a failed round must not stop the loop
+            logger.exception("callback offer round failed")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.redis_url:
+            raise RuntimeError("REDIS_URL is not set (scripts/stack.py starts an embedded Redis for you)")
+        engine = make_engine(settings.database_url)
+        app.state.settings = settings
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.redis = Redis.from_url(settings.redis_url)
+        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        app.state.widget_tokens = WidgetTokens(settings.session_secret, settings.widget_token_max_age_days)
+        task = asyncio.create_task(_callback_offers(app))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await app.state.rasa.close()
+        await app.state.redis.aclose()
+        await engine.dispose()
+
+    app = FastAPI(title="Utility assistant gateway", version="1.0", lifespan=lifespan)
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > settings.max_body_bytes:
+            return JSONResponse({"detail": "请求体过大"}, status_code=413)
+        return await call_next(request)
+
+    app.include_router(internal.router)
+    app.include_router(widget.router)
+    app.include_router(agent.router)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+
+    @app.get("/", include_in_schema=False)
+    async def widget_page() -> FileResponse:
+        return FileResponse(STATIC / "widget.html")
+
+    @app.get("/agent", include_in_schema=False)
+    async def agent_page() -> FileResponse:
+        return FileResponse(STATIC / "agent.html")
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict:
+        await app.state.redis.ping()
+        return {"status": "ok"}
+
+    return app

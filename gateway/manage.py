@@ -1,0 +1,57 @@
+"""Administration: `python -m gateway.manage create-agent NAME [--role supervisor]` (password from the
+AGENT_PASSWORD environment variable or a prompt), and `seed-dev` for a development supervisor."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import secrets
+
+from gateway.config import get_settings
+from gateway.db import make_engine, make_sessionmaker
+from gateway.models import Agent
+from gateway.security import hash_password
+
+
+async def create_agent(username: str, password: str, role: str, database_url: str | None = None) -> None:
+    engine = make_engine(database_url or get_settings().database_url)
+    async with make_sessionmaker(engine)() as session:
+        agent = await session.get(Agent, username)
+        if agent is None:
+            session.add(Agent(username=username, password_hash=hash_password(password), role=role))
+        else:
+            agent.password_hash, agent.role = hash_password(password), role
+        await session.commit()
+    await engine.dispose()
+
+
+async def seed_dev() -> None:
+    """A supervisor for trying the console locally; refused outside development."""
+    settings = get_settings()
+    if settings.environment != "development":
+        raise SystemExit("seed-dev is for development only")
+    password = os.environ.get("AGENT_PASSWORD") or secrets.token_urlsafe(9)
+    await create_agent("supervisor", password, "supervisor")
+    print(f"Agent console login (development): supervisor / {password}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="gateway.manage")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-agent")
+    create.add_argument("username")
+    create.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    commands.add_parser("seed-dev")
+    args = parser.parse_args()
+    if args.command == "create-agent":
+        password = os.environ.get("AGENT_PASSWORD") or getpass.getpass("Password: ")
+        if len(password) < 8:
+            raise SystemExit("a password needs at least 8 characters")
+        asyncio.run(create_agent(args.username, password, args.role))
+    else:
+        asyncio.run(seed_dev())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""Tables: conversations and their messages, tickets with history and idempotency, handoffs, agents,
+ratings and the audit log."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from datetime import timezone
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from gateway.clock import CHINA, now
+from gateway.db import Base
+
+
+class TZDateTime(TypeDecorator):
+    """Stored as naive UTC (SQLite keeps no offsets), returned aware in China time."""
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=timezone.utc).astimezone(CHINA)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    id: Mapped[str] = mapped_column(String(120), primary_key=True)        # "web:<uuid>", "wechat:<openid>"
+    channel: Mapped[str] = mapped_column(String(20))
+    customer_key: Mapped[str] = mapped_column(String(160), index=True)    # whose tickets this conversation sees
+    state: Mapped[str] = mapped_column(String(10), default="bot")         # bot | waiting | agent
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    role: Mapped[str] = mapped_column(String(10))                         # customer | bot | agent | system
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
+    author: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_no: Mapped[str] = mapped_column(String(20), unique=True)
+    type: Mapped[str] = mapped_column(String(20))                         # repair | installation | complaint | callback
+    utility: Mapped[str] = mapped_column(String(20))
+    contact_phone: Mapped[str] = mapped_column(String(30), index=True)
+    account_no: Mapped[str | None] = mapped_column(String(30), nullable=True, index=True)
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    description: Mapped[str] = mapped_column(Text)
+    customer_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    external_pipeline: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    conversation_id: Mapped[str] = mapped_column(String(120), index=True)
+    customer_key: Mapped[str] = mapped_column(String(160), index=True)
+    priority: Mapped[str] = mapped_column(String(10), default="normal")   # normal | urgent | emergency
+    status: Mapped[str] = mapped_column(String(10), default="已受理")
+    due_at: Mapped[datetime | None] = mapped_column(TZDateTime(), nullable=True)
+    sla: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+    updated_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now, onupdate=now)
+    history: Mapped[list[TicketEvent]] = relationship(order_by="TicketEvent.id", lazy="selectin")
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    by: Mapped[str] = mapped_column(String(80))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+
+
+class TicketCounter(Base):
+    """Daily sequence per prefix: BX20261123-0007."""
+    __tablename__ = "ticket_counters"
+    prefix: Mapped[str] = mapped_column(String(12), primary_key=True)    # "BX20261123"
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IdempotencyRecord(Base):
+    __tablename__ = "idempotency_records"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+
+
+class Handoff(Base):
+    __tablename__ = "handoffs"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    conversation_id: Mapped[str] = mapped_column(ForeignKey("conversations.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(40))
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    status: Mapped[str] = mapped_column(String(10), default="waiting")    # waiting | active | closed
+    agent: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    packet: Mapped[dict[str, Any]] = mapped_column(JSON)
+    callback_offered: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+    claimed_at: Mapped[datetime | None] = mapped_column(TZDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(TZDateTime(), nullable=True)
+    __table_args__ = (Index("ix_handoffs_status_priority", "status", "priority", "created_at"),)
+
+
+class Agent(Base):
+    __tablename__ = "agents"
+    username: Mapped[str] = mapped_column(String(80), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="agent")       # agent | supervisor
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Rating(Base):
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(120), index=True)
+    handoff_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    score: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+    __table_args__ = (UniqueConstraint("handoff_id", name="uq_rating_handoff"),)
+
+
+class AuditRecord(Base):
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)

@@ -1,0 +1,49 @@
+"""Widget session tokens, the service token of the action server, agent passwords and sessions."""
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+_hasher = PasswordHasher()
+
+
+class WidgetTokens:
+    """A signed token carries the conversation id; the client never chooses it."""
+
+    def __init__(self, secret: str, max_age_days: int) -> None:
+        self._serializer = URLSafeTimedSerializer(secret, salt="widget-session")
+        self._max_age = max_age_days * 86400
+
+    def issue(self) -> tuple[str, str]:
+        conversation_id = f"web:{uuid.uuid4().hex}"
+        return self._serializer.dumps({"c": conversation_id}), conversation_id
+
+    def conversation_of(self, token: str) -> str | None:
+        try:
+            return self._serializer.loads(token, max_age=self._max_age)["c"]
+        except (BadSignature, SignatureExpired, KeyError, TypeError):
+            return None
+
+
+def service_token_valid(presented: str | None, expected: str) -> bool:
+    return presented is not None and hmac.compare_digest(presented.encode(), expected.encode())
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,155 @@
+"""Tickets: creation that a retry can never duplicate, readable numbers, and the status workflow."""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.clock import CHINA, now
+from gateway.models import AuditRecord, IdempotencyRecord, Ticket, TicketCounter, TicketEvent
+from gateway.ticket_sla import sla_for
+
+PREFIXES = {"repair": "BX", "installation": "BZ", "complaint": "TS", "callback": "HD"}
+STATUSES = ("已受理", "已派单", "处理中", "已办结", "已关闭", "不予受理")
+TRANSITIONS = {
+    "已受理": {"已派单", "处理中", "不予受理", "已关闭"},
+    "已派单": {"处理中", "已办结", "已关闭"},
+    "处理中": {"已办结", "已关闭"},
+    "已办结": {"已关闭", "处理中"},
+    "已关闭": set(),
+    "不予受理": set(),
+}
+FINAL = {"已关闭", "不予受理", "已办结"}
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before with a different request."""
+
+
+class TransitionError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    type: str
+    utility: str
+    conversation_id: str
+    channel: str
+    customer_key: str
+    contact_phone: str
+    description: str
+    account_no: str | None = None
+    address: str | None = None
+    priority: str = "normal"
+    customer_type: str | None = None
+    external_pipeline: bool | None = None
+
+    def fingerprint(self) -> str:
+        body = {k: v for k, v in self.__dict__.items() if k != "customer_key"}
+        return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+async def next_number(session: AsyncSession, ticket_type: str, at: datetime) -> str:
+    """BX20261123-0007: an atomic per-day counter (upsert), safe under concurrent creation."""
+    prefix = f"{PREFIXES[ticket_type]}{at.astimezone(CHINA):%Y%m%d}"
+    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(TicketCounter).values(prefix=prefix, last=1).on_conflict_do_update(
+        index_elements=[TicketCounter.prefix], set_={"last": TicketCounter.last + 1}).returning(TicketCounter.last)
+    number = (await session.execute(statement)).scalar_one()
+    return f"{prefix}-{number:04d}"
+
+
+async def _existing(session: AsyncSession, key: str, fingerprint: str) -> Ticket | None:
+    record = await session.get(IdempotencyRecord, key)
+    if record is None:
+        return None
+    if record.request_hash != fingerprint:
+        raise IdempotencyConflict(key)
+    return await session.get(Ticket, record.ticket_id)
+
+
+async def create_ticket(session: AsyncSession, new: NewTicket, idempotency_key: str, actor: str) -> tuple[Ticket, bool]:
+    """(ticket, created). The same key and body returns the first ticket; concurrent retries race on the
+    idempotency row's primary key, and the loser returns the winner's ticket."""
+    fingerprint = new.fingerprint()
+    existing = await _existing(session, idempotency_key, fingerprint)
+    if existing is not None:
+        return existing, False
+    created_at = now()
+    sla = sla_for(new.type, new.utility, created_at, priority=new.priority, customer_type=new.customer_type,
+                  external_pipeline=new.external_pipeline)
+    ticket = Ticket(ticket_no=await next_number(session, new.type, created_at), created_at=created_at,
+                    updated_at=created_at, due_at=sla.due_at if sla else None,
+                    sla={**sla.as_dict(), "text": sla.text} if sla else None,
+                    **{k: v for k, v in new.__dict__.items()})
+    session.add(ticket)
+    try:
+        await session.flush()
+        session.add(TicketEvent(ticket_id=ticket.id, status=ticket.status, by=actor, note="创建工单", at=created_at))
+        session.add(IdempotencyRecord(key=idempotency_key, request_hash=fingerprint, ticket_id=ticket.id))
+        session.add(AuditRecord(actor=actor, action="ticket.create", target=ticket.ticket_no))
+        await session.commit()
+    except IntegrityError:
+        await session.rollback()
+        existing = await _existing(session, idempotency_key, fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    await session.refresh(ticket, ["history"])
+    return ticket, True
+
+
+async def change_status(session: AsyncSession, ticket: Ticket, status: str, actor: str, note: str | None) -> Ticket:
+    if status not in STATUSES:
+        raise TransitionError(f"未知状态：{status}")
+    if status not in TRANSITIONS[ticket.status]:
+        raise TransitionError(f"不能从“{ticket.status}”改为“{status}”")
+    if status == "不予受理" and not (note and note.strip()):
+        raise TransitionError("不予受理必须写明理由")
+    ticket.status = status
+    ticket.updated_at = now()
+    session.add(TicketEvent(ticket_id=ticket.id, status=status, by=actor, note=note, at=ticket.updated_at))
+    session.add(AuditRecord(actor=actor, action="ticket.status", target=ticket.ticket_no,
+                            detail={"status": status, "note": note}))
+    await session.commit()
+    await session.refresh(ticket, ["history"])
+    return ticket
+
+
+async def find(session: AsyncSession, ticket_no: str) -> Ticket | None:
+    return (await session.execute(select(Ticket).where(Ticket.ticket_no == ticket_no.upper()))).scalar_one_or_none()
+
+
+def overdue(ticket: Ticket, at: datetime | None = None) -> bool:
+    return ticket.due_at is not None and ticket.status not in FINAL and (at or now()) > ticket.due_at
+
+
+def as_dict(ticket: Ticket, *, history: bool = False, mask: bool = False) -> dict[str, Any]:
+    from gateway.masking import mask_text
+
+    moment = now()
+    data = {
+        "ticket_no": ticket.ticket_no, "type": ticket.type, "utility": ticket.utility, "status": ticket.status,
+        "priority": ticket.priority, "created_at": ticket.created_at.isoformat(),
+        "due_at": ticket.due_at.isoformat() if ticket.due_at else None,
+        "due_text": (ticket.sla or {}).get("text"), "sla": ticket.sla,
+        "overdue": overdue(ticket, moment),
+        "time_left_seconds": int((ticket.due_at - moment).total_seconds()) if ticket.due_at else None,
+        "contact_phone": mask_text(ticket.contact_phone) if mask else ticket.contact_phone,
+        "account_no": ticket.account_no, "address": ticket.address,
+        "description": mask_text(ticket.description) if mask else ticket.description,
+        "channel": ticket.channel,
+    }
+    if history:
+        data["history"] = [{"status": e.status, "at": e.at.isoformat(), "by": e.by, "note": e.note}
+                           for e in ticket.history]
+    return data

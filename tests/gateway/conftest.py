@@ -1,0 +1,110 @@
+"""The gateway under test: uvicorn with the real Rasa, action server, Redis and PostgreSQL.
+
+PostgreSQL: a fresh database per test session on TEST_POSTGRES_URL (default the machine's
+postgresql://postgres@127.0.0.1:5432/test), dropped afterwards; SQLite only when no PostgreSQL answers.
+Redis: REDIS_URL when set, otherwise an embedded redis-server.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from scripts.stack import Stack, embedded_redis, free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
+SERVICE_TOKEN = "test-service-token-0123456789abcdef"
+AGENT_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    base = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    name = f"gateway_test_{uuid.uuid4().hex[:10]}"
+    try:
+        with psycopg.connect(base, autocommit=True, connect_timeout=3) as connection:
+            connection.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        warnings.warn("PostgreSQL not reachable: gateway tests run on SQLite", stacklevel=1)
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
+        return
+    yield base.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    with ExitStack() as stack:
+        yield os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis())
+
+
+def trained_model() -> Path:
+    path = subprocess.run([str(BOT_PYTHON), "-m", "scripts.model", "path"], cwd=ROOT, check=True,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.strip()
+    model = Path(path.splitlines()[-1])
+    if not model.exists():
+        pytest.fail(f"no trained model at {model}: run `make train` (make test does)")
+    return model
+
+
+@dataclass
+class Services:
+    gateway: str
+    rasa: str
+    database_url: str
+    redis_url: str
+
+
+@pytest.fixture(scope="session")
+def services(database_url: str, redis_url: str) -> Iterator[Services]:
+    stack = Stack(model=trained_model(), redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
+                  gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "gateway-test-logs",
+                  extra_env={"DATABASE_URL": database_url, "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
+                             "SESSION_SECRET": "test-session-secret-0123456789abcdef",
+                             "HANDOFF_WAIT_SECONDS": "6", "WORKING_HOURS_START": "00:00",
+                             "WORKING_HOURS_END": "23:59:59", "MESSAGES_PER_MINUTE": "30"})
+    try:
+        stack.start()
+        env = {**stack.env(), "AGENT_PASSWORD": AGENT_PASSWORD}
+        for username, role in (("zhang", "agent"), ("li", "agent"), ("boss", "supervisor")):
+            subprocess.run([str(ROOT / ".venv/gateway/bin/python"), "-m", "gateway.manage", "create-agent", username,
+                            "--role", role], cwd=ROOT, env=env, check=True)
+        yield Services(stack.gateway_url, stack.rasa_url, database_url, redis_url)
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=services.gateway, timeout=30) as http:
+        yield http
+
+
+@pytest.fixture
+def internal(services: Services) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=services.gateway, timeout=30,
+                      headers={"Authorization": f"Bearer {SERVICE_TOKEN}"}) as http:
+        yield http
+
+
+def widget_session(client: httpx.Client) -> tuple[dict[str, str], str]:
+    body = client.post("/api/session").json()
+    return {"Authorization": f"Bearer {body['token']}"}, body["conversation_id"]
+
+
+def agent_client(services: Services, username: str) -> httpx.Client:
+    http = httpx.Client(base_url=services.gateway, timeout=30)
+    response = http.post("/agent/api/login", json={"username": username, "password": AGENT_PASSWORD})
+    assert response.status_code == 200, response.text
+    return http

@@ -1,0 +1,16 @@
+from gateway.masking import mask_text, mask_value
+
+
+def test_phone_id_card_and_bank_card_numbers_are_masked() -> None:
+    text = "手机13812345678 身份证110101199003071234 银行卡6222021234567890123 户号20318845"
+    masked = mask_text(text)
+    assert "13812345678" not in masked and "138****5678" in masked
+    assert "110101199003071234" not in masked and "110101********1234" in masked
+    assert "6222021234567890123" not in masked
+    assert "20318845" in masked  # a 户号 is what agents need to see
+
+
+def test_nested_packets_are_masked() -> None:
+    packet = {"customer": {"phone": "13912345678"}, "transcript": [{"text": "电话139 1234 5678"}]}
+    assert mask_value(packet)["customer"]["phone"] == "139****5678"
+    assert mask_value(packet)["transcript"][0]["text"] == "电话139****5678"
