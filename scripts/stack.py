@@ -114,7 +114,8 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         env = {**os.environ, **redis_env(self.redis_url), "REDIS_URL": self.redis_url,
-               "ACTION_PORT": str(self.action_port), "SANIC_HOST": HOST, "PYTHONPATH": str(ROOT),
+               "ACTION_PORT": str(self.action_port), "ACTION_SERVER_URL": f"http://{HOST}:{self.action_port}",
+               "SANIC_HOST": HOST, "PYTHONPATH": str(ROOT),
                "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_URL": self.rasa_url}
         if self.gateway_port:
             env["GATEWAY_URL"] = self.gateway_url

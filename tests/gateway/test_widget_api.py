@@ -1,0 +1,64 @@
+"""The widget API: sessions the client cannot forge, bad input refused clearly, answers from the bot."""
+from __future__ import annotations
+
+import uuid
+
+from tests.gateway.conftest import widget_session
+
+
+def test_every_call_needs_a_valid_session_token(client) -> None:
+    assert client.post("/api/messages", json={"text": "你好"}).status_code == 401
+    assert client.post("/api/messages", json={"text": "你好"},
+                       headers={"Authorization": "Bearer forged.token.value"}).status_code == 401
+    assert client.get("/api/messages", headers={"Authorization": "Bearer x"}).status_code == 401
+
+
+def test_the_conversation_id_comes_from_the_token(client) -> None:
+    headers, conversation_id = widget_session(client)
+    client.post("/api/messages", json={"text": "你好", "conversation_id": "web:someone-else"}, headers=headers)
+    history = client.get("/api/messages", headers=headers).json()["messages"]
+    assert [m["text"] for m in history if m["role"] == "customer"] == ["你好"]
+    assert conversation_id.startswith("web:")
+
+
+def test_bad_input_is_refused_with_a_clear_error(client) -> None:
+    headers, _ = widget_session(client)
+    assert client.post("/api/messages", json={"text": "   "}, headers=headers).status_code == 422
+    too_long = client.post("/api/messages", json={"text": "燃" * 501}, headers=headers)
+    assert too_long.status_code == 413 and "500" in too_long.json()["detail"]
+    assert client.post("/api/messages", content=b"{not json", headers={**headers, "Content-Type": "application/json"}
+                       ).status_code == 422
+    huge = client.post("/api/messages", content=b"x" * 70_000, headers={**headers, "Content-Type": "application/json"})
+    assert huge.status_code == 413
+
+
+def test_a_question_is_answered_from_the_handbook_and_kept_in_the_history(client) -> None:
+    headers, _ = widget_session(client)
+    reply = client.post("/api/messages", json={"text": "燃气费在哪交"}, headers=headers).json()
+    assert reply["state"] == "bot"
+    assert any("依据《天然气客户标准化服务指导手册》" in m["text"] for m in reply["messages"])
+    history = client.get("/api/messages", headers=headers).json()["messages"]
+    assert [m["role"] for m in history][:2] == ["customer", "bot"]
+
+
+def test_a_retried_message_is_answered_once(client) -> None:
+    headers, _ = widget_session(client)
+    body = {"text": "你好", "client_id": uuid.uuid4().hex}
+    first = client.post("/api/messages", json=body, headers=headers).json()
+    again = client.post("/api/messages", json=body, headers=headers).json()
+    assert first == again
+    history = client.get("/api/messages", headers=headers).json()["messages"]
+    assert [m["role"] for m in history].count("customer") == 1
+
+
+def test_messages_are_rate_limited_per_conversation(client) -> None:
+    headers, _ = widget_session(client)
+    codes = [client.post("/api/messages", json={"text": "谢谢"}, headers=headers).status_code for _ in range(32)]
+    assert 429 in codes and codes[0] == 200
+
+
+def test_customers_never_see_each_others_conversations(client) -> None:
+    alice, _ = widget_session(client)
+    bob, _ = widget_session(client)
+    client.post("/api/messages", json={"text": "我的电话是13812345678"}, headers=alice)
+    assert all("13812345678" not in m["text"] for m in client.get("/api/messages", headers=bob).json()["messages"])
