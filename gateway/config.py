@@ -32,6 +32,20 @@ class Settings(BaseSettings):
     working_hours_end: time = time(20, 0)
     messages_per_minute: int = 30                # per conversation, widget
 
+    # Voice IVR: the telephony platform's token for /voice/v1 (endpoint disabled while unset).
+    voice_token: str | None = None
+    voice_low_confidence: float = 0.6             # below: read the recognised text back for confirmation
+
+    # WeChat official account (公众号); the endpoint is disabled while WECHAT_TOKEN is unset.
+    wechat_token: str | None = None
+    wechat_app_id: str | None = None
+    wechat_app_secret: str | None = None
+    wechat_encoding_aes_key: str | None = None   # set: 安全模式 (AES) messages
+    wechat_api_base_url: str = "https://api.weixin.qq.com/cgi-bin/"
+    wechat_reply_budget_seconds: float = 4.5     # WeChat gives up after 5 s and retries
+    wechat_timestamp_tolerance_seconds: int = 300
+    wechat_template_ticket_status: str | None = None   # template id for ticket status changes
+
     @model_validator(mode="after")
     def refuse_development_secrets_in_production(self) -> "Settings":
         if self.environment == "production":

@@ -15,6 +15,9 @@ from redis.asyncio import Redis
 
 from gateway import handoffs
 from gateway.api import agent, internal, widget
+from gateway.channels import voice, wechat
+from gateway.channels.wechat_api import WeChatApi
+from gateway.channels.wechat_delivery import deliver_forever
 from gateway.config import Settings, get_settings
 from gateway.db import make_engine, make_sessionmaker
 from gateway.rasa_client import RasaClient
@@ -48,11 +51,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = Redis.from_url(settings.redis_url)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
         app.state.widget_tokens = WidgetTokens(settings.session_secret, settings.widget_token_max_age_days)
-        task = asyncio.create_task(_callback_offers(app))
+        tasks = [asyncio.create_task(_callback_offers(app))]
+        app.state.wechat_api = None
+        if settings.wechat_token and settings.wechat_app_id and settings.wechat_app_secret:
+            app.state.wechat_api = WeChatApi(settings)
+            tasks.append(asyncio.create_task(deliver_forever(app.state.redis, app.state.wechat_api)))
         yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await app.state.rasa.close()
         await app.state.redis.aclose()
         await engine.dispose()
@@ -69,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(internal.router)
     app.include_router(widget.router)
     app.include_router(agent.router)
+    app.include_router(wechat.router)
+    app.include_router(voice.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 
     @app.get("/", include_in_schema=False)

@@ -37,6 +37,9 @@ class Conversation(Base):
     channel: Mapped[str] = mapped_column(String(20))
     customer_key: Mapped[str] = mapped_column(String(160), index=True)    # whose tickets this conversation sees
     state: Mapped[str] = mapped_column(String(10), default="bot")         # bot | waiting | agent
+    # A phone number this customer has proved (caller number, or 户号 + the phone's last four digits):
+    # tickets with that contact phone are theirs on every channel.
+    verified_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
 
 

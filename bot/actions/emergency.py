@@ -1,14 +1,24 @@
-"""Safety first: a danger report gets instructions at once, whatever the conversation was about."""
+"""Safety first: a danger report gets instructions at once, whatever the conversation was about; then a
+top-priority repair ticket and an immediate handoff. The instructions never depend on the gateway."""
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.create_ticket import idempotency_key, latest_user_event, spoken_ticket_no
+from bot.actions.forms import parse_address, parse_phone
+from bot.actions.gateway_client import GatewayClient, GatewayError, channel_of
+from bot.actions.handoff import handoff_packet, send_handoff
+from bot.actions.knowledge_base import utility_code
 from bot.actions.tracker_view import latest_entity, latest_text
 from bot.components.hazard_patterns import Hazard, detect_hazard
+
+logger = logging.getLogger(__name__)
 
 SAFETY_RESPONSES = {
     Hazard.GAS_LEAK: "utter_safety_gas_leak",
@@ -22,11 +32,42 @@ NEXT_STEPS = {
     Hazard.LIVE_WIRE: "utter_emergency_next_electricity",
     Hazard.HOT_WATER: "utter_emergency_next_heat",
 }
+UTILITY_BY_HAZARD = {Hazard.LIVE_WIRE: "电力", Hazard.HOT_WATER: "供热"}  # gas leak, poisoning, fire: 燃气
+# A fire or smell that the customer places at an electrical or heating installation belongs to that utility.
+_SAYS_ELECTRICITY = re.compile(r"电表|电线|电缆|配电|变压器|电箱|电闸|插座|电路|电杆|电器")
+_SAYS_HEAT = re.compile(r"暖气|供暖|采暖|供热|热力")
+HOTLINES = {"燃气": "燃气公司的24小时抢险电话", "电力": "95598供电服务热线", "供热": "供热公司的24小时服务电话"}
+PENDING = "待补充"
+# Both gateway calls together stay well inside the gateway's own wait for Rasa's reply (10 s): a hanging
+# gateway must not hold back the safety instructions that go out in the same reply.
+EMERGENCY_CALL_SECONDS = 2.5
 
 
 def hazard_of(text: str, utility: str | None) -> Hazard:
     """The hazard the customer describes; a gas leak when they only said it is urgent."""
     return detect_hazard(text) or DEFAULT_BY_UTILITY.get(utility or "", Hazard.GAS_LEAK)
+
+
+def emergency_utility(hazard: Hazard, text: str, entity: str | None) -> str:
+    """Gas for a leak, poisoning or fire unless the customer names another utility; electricity for a live wire,
+    heat for a burst hot-water pipe."""
+    if hazard in UTILITY_BY_HAZARD:
+        return UTILITY_BY_HAZARD[hazard]
+    if entity in ("电力", "供热"):
+        return entity
+    if _SAYS_ELECTRICITY.search(text):
+        return "电力"
+    return "供热" if _SAYS_HEAT.search(text) else "燃气"
+
+
+def emergency_ticket_body(tracker: Tracker, utility: str, text: str) -> dict[str, Any]:
+    phone = parse_phone(str(tracker.get_slot("contact_phone") or tracker.get_slot("phone")
+                            or latest_entity(tracker, "phone") or ""))
+    address = parse_address(str(tracker.get_slot("address") or latest_entity(tracker, "address") or ""))
+    return {"type": "repair", "utility": utility_code(utility), "conversation_id": tracker.sender_id,
+            "channel": channel_of(tracker.sender_id), "contact_phone": phone or PENDING, "account_no": None,
+            "address": address or PENDING, "description": (text or "紧急情况")[:1000], "priority": "emergency",
+            "customer_type": None, "external_pipeline": None}
 
 
 class ActionReportEmergency(Action):
@@ -35,9 +76,30 @@ class ActionReportEmergency(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        hazard = hazard_of(latest_text(tracker), latest_entity(tracker, "utility"))
+        text = latest_text(tracker) or latest_user_event(tracker).get("text") or ""
+        hazard = hazard_of(text, latest_entity(tracker, "utility"))
         dispatcher.utter_message(response=SAFETY_RESPONSES[hazard])
-        dispatcher.utter_message(response=NEXT_STEPS.get(hazard, "utter_emergency_next_gas"))
-        # Whatever was being clarified before is moot now.
-        return [SlotSet("hazard", hazard.value), SlotSet("handoff_requested", True), SlotSet("kb_pending_question", None),
-                SlotSet("kb_pending_intent", None)]
+        utility = emergency_utility(hazard, text, latest_entity(tracker, "utility"))
+        client = GatewayClient(timeout_seconds=EMERGENCY_CALL_SECONDS)
+        ticket = None
+        try:
+            ticket = await client.create_ticket(emergency_ticket_body(tracker, utility, text),
+                                                idempotency_key(tracker, "emergency"))
+        except GatewayError as error:
+            logger.error("emergency ticket for %s not registered: %s", tracker.sender_id, error)
+        tickets = [{"ticket_no": ticket["ticket_no"], "due_at": ticket.get("due_at")}] if ticket else []
+        handed_off = await send_handoff(handoff_packet(tracker, "emergency", "emergency", tickets), client)
+
+        events: list[EventType] = [SlotSet("hazard", hazard.value), SlotSet("kb_pending_question", None),
+                                   SlotSet("kb_pending_intent", None)]
+        if handed_off is not None:
+            dispatcher.utter_message(response=NEXT_STEPS.get(hazard, "utter_emergency_next_gas"))
+            events.append(SlotSet("handoff_requested", True))
+        if ticket:
+            dispatcher.utter_message(response="utter_emergency_ticket_registered", ticket_no=ticket["ticket_no"],
+                                     ticket_no_spoken=spoken_ticket_no(ticket["ticket_no"],
+                                                                       channel_of(tracker.sender_id)))
+            events.append(SlotSet("last_ticket_no", ticket["ticket_no"]))
+        if handed_off is None:
+            dispatcher.utter_message(response="utter_emergency_handoff_failed", hotline=HOTLINES[utility])
+        return events

@@ -143,7 +143,8 @@ async def ticket(ticket_no: str, session: SessionDep, agent: AgentDep) -> dict:
 
 
 @router.post("/tickets/{ticket_no}/status")
-async def set_status(ticket_no: str, body: StatusChange, session: SessionDep, agent: AgentDep) -> dict:
+async def set_status(ticket_no: str, body: StatusChange, request: Request, session: SessionDep,
+                     agent: AgentDep) -> dict:
     found = await find(session, ticket_no)
     if found is None:
         raise HTTPException(404, "工单不存在")
@@ -151,6 +152,13 @@ async def set_status(ticket_no: str, body: StatusChange, session: SessionDep, ag
         updated = await change_status(session, found, body.status, agent.username, body.note)
     except TransitionError as error:
         raise HTTPException(422, str(error)) from None
+    wechat_api = request.app.state.wechat_api
+    if wechat_api is not None and updated.conversation_id.startswith("wechat:"):
+        delivery = await wechat_api.send_ticket_status(updated.conversation_id.removeprefix("wechat:"),
+                                                       updated.ticket_no, updated.status, body.note)
+        session.add(AuditRecord(actor="gateway", action="wechat.template", target=updated.ticket_no,
+                                detail={"delivered": delivery.delivered, "errcode": delivery.errcode}))
+        await session.commit()
     return as_dict(updated, history=True, mask=True)
 
 

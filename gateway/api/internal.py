@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Response
 from pydantic import BaseModel, Field, field_validator
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from gateway import handoffs
 from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep
@@ -67,6 +67,13 @@ async def create(body: TicketRequest, response: Response, session: SessionDep, _
     return as_dict(ticket, history=True)
 
 
+def _owns(conversation: Conversation, ticket: Ticket) -> bool:
+    """A ticket is the customer's when this channel identity opened it, or its contact phone is one the
+    customer has proved on this conversation."""
+    return ticket.customer_key == conversation.customer_key or (
+        conversation.verified_phone is not None and ticket.contact_phone == conversation.verified_phone)
+
+
 @router.get("/conversations/{conversation_id}/tickets")
 async def tickets_of(conversation_id: str, session: SessionDep, _: ServiceDep, ticket_no: str | None = None) -> dict:
     conversation = await session.get(Conversation, conversation_id)
@@ -74,11 +81,43 @@ async def tickets_of(conversation_id: str, session: SessionDep, _: ServiceDep, t
         return {"tickets": []}
     if ticket_no:
         ticket = await find(session, ticket_no)
-        own = ticket is not None and ticket.customer_key == conversation.customer_key
+        own = ticket is not None and _owns(conversation, ticket)
         return {"tickets": [as_dict(ticket, history=True)] if own else []}
-    rows = await session.execute(select(Ticket).where(Ticket.customer_key == conversation.customer_key)
-                                 .order_by(Ticket.id.desc()).limit(5))
+    mine = Ticket.customer_key == conversation.customer_key
+    if conversation.verified_phone:
+        mine = or_(mine, Ticket.contact_phone == conversation.verified_phone)
+    rows = await session.execute(select(Ticket).where(mine).order_by(Ticket.id.desc()).limit(5))
     return {"tickets": [as_dict(t, history=True) for t in rows.scalars().all()]}
+
+
+class Verification(BaseModel):
+    account_no: str = Field(pattern=r"^\d{6,12}$")
+    phone_last4: str = Field(pattern=r"^\d{4}$")
+
+
+VERIFY_ATTEMPTS_PER_HOUR = 5
+
+
+@router.post("/conversations/{conversation_id}/verify")
+async def verify(conversation_id: str, body: Verification, session: SessionDep, redis: RedisDep,
+                 _: ServiceDep) -> dict:
+    """户号 plus the last four digits of the contact phone on one of that account's tickets proves the
+    customer; a few attempts an hour per conversation keep guessing out."""
+    attempts_key = f"ua:verify-attempts:{conversation_id}"
+    attempts = await redis.incr(attempts_key)
+    if attempts == 1:
+        await redis.expire(attempts_key, 3600)
+    if attempts > VERIFY_ATTEMPTS_PER_HOUR:
+        raise HTTPException(429, "too many verification attempts")
+    rows = await session.execute(select(Ticket.contact_phone).where(Ticket.account_no == body.account_no)
+                                 .order_by(Ticket.id.desc()))
+    phone = next((p for p in rows.scalars().all() if p.endswith(body.phone_last4)), None)
+    if phone is None:
+        return {"verified": False}
+    conversation = await get_or_create(session, conversation_id, conversation_id.split(":", 1)[0])
+    conversation.verified_phone = phone
+    await session.commit()
+    return {"verified": True}
 
 
 @router.post("/handoffs", status_code=201)

@@ -18,6 +18,7 @@
     },
     role: { agent: '客服', supervisor: '主管' },
     ticketType: { repair: '报修', installation: '报装', complaint: '投诉' },
+    utility: { gas: '燃气', electricity: '电力', heat: '供热' },
     speaker: { customer: '客户', bot: '智能客服', agent: '人工客服', system: '系统' },
     customer: { phone: '电话', account_no: '户号', address: '地址', name: '姓名' },
   };
@@ -389,7 +390,8 @@
     const role = LABELS.speaker[m.role] ? m.role : 'system';
     const li = el('li', `msg msg-${role}`);
     const head = el('div', 'msg-head');
-    head.append(el('span', 'msg-who', LABELS.speaker[role]), el('time', 'msg-time', m.at ? fmtDate(m.at) : ''));
+    const who = role === 'agent' && m.author ? `${LABELS.speaker.agent} · ${m.author}` : LABELS.speaker[role];
+    head.append(el('span', 'msg-who', who), el('time', 'msg-time', m.at ? fmtDate(m.at) : ''));
     li.append(head, el('div', 'msg-text', m.text == null ? '' : m.text));
     const tr = $('transcript');
     const stick = tr.scrollHeight - tr.scrollTop - tr.clientHeight < 60;
@@ -517,6 +519,10 @@
     const left = row('剩余时间', '');
     left.id = 'ticket-left';
     renderTimeLeft();
+    // Optional fields (the gateway sends them masked); shown only when present.
+    const extra = [['业务', label('utility', t.utility)], ['联系电话', t.contact_phone], ['户号', t.account_no],
+      ['地址', t.address], ['描述', t.description], ['时限依据', t.sla && t.sla.citation]];
+    for (const [k, v] of extra) if (v && v !== '—') row(k, v).classList.add('pre');
 
     const hist = $('ticket-history');
     hist.replaceChildren();

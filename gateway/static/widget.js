@@ -31,7 +31,7 @@
 
   // ---- HTTP ----
   class HttpError extends Error {
-    constructor(status, detail) { super(detail || `HTTP ${status}`); this.status = status; }
+    constructor(status, detail) { super(typeof detail === 'string' && detail ? detail : `HTTP ${status}`); this.status = status; }
   }
 
   async function api(method, path, body) {
@@ -182,44 +182,56 @@
     if (on && nearBottom()) scrollDown();
   }
 
+  // One id per customer message, reused by its retries: the gateway answers a repeated client_id from its
+  // cache instead of running a second turn (a retry after a lost reply must not ask the bot twice).
+  // crypto.randomUUID exists only on HTTPS/localhost; getRandomValues works everywhere.
+  function clientId() {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  }
+
   function send(text, shownAs) {
     if (!text || !text.trim()) return;
     const li = buildMsg('customer', shownAs || text, null);
     li.dataset.local = '1';
     li.dataset.sent = text;
     append(li);
-    enqueue(li, text);
+    enqueue(li, text, clientId());
   }
 
-  function enqueue(li, text) {
+  function enqueue(li, text, cid) {
     pending += 1;
     showTyping(true);
-    chain = chain.then(() => post(li, text)).finally(() => {
+    chain = chain.then(() => post(li, text, cid)).finally(() => {
       pending -= 1;
       if (!pending) showTyping(false);
     });
   }
 
-  async function post(li, text) {
+  async function post(li, text, cid) {
     try {
-      const data = await withSession(() => api('POST', '/api/messages', { text }));
+      // The reply holds the answers only (not the customer's own message), which is shown already.
+      const data = await withSession(() => api('POST', '/api/messages', { text, client_id: cid }));
       li.classList.remove('msg-failed');
       (data.messages || []).forEach(renderMessage);
       if (data.state) setState(data.state);
     } catch (e) {
-      markFailed(li, text);
+      markFailed(li, text, cid, e);
     }
   }
 
   // The message stays on screen with a retry button: what the customer typed is never lost.
-  function markFailed(li, text) {
+  function markFailed(li, text, cid, error) {
     li.classList.add('msg-failed');
     if (li.querySelector('.send-error')) return;
     const note = document.createElement('div');
     note.className = 'send-error';
     note.setAttribute('role', 'alert');
     const span = document.createElement('span');
-    span.textContent = '发送失败，请重试';
+    // Too long, too fast, assistant down: the gateway's own Chinese reason helps; other errors say nothing useful.
+    const why = error instanceof HttpError && [413, 429, 503].includes(error.status) && typeof error.message === 'string'
+      ? `（${error.message}）` : '';
+    span.textContent = `发送失败，请重试${why}`;
     const retry = document.createElement('button');
     retry.type = 'button';
     retry.className = 'retry';
@@ -227,7 +239,7 @@
     retry.addEventListener('click', () => {
       note.remove();
       li.classList.remove('msg-failed');
-      enqueue(li, text);
+      enqueue(li, text, cid);
     });
     note.append(span, retry);
     li.append(note);

@@ -1,5 +1,6 @@
-"""Shared fixtures: a dispatcher and the domain for offline action tests, the running assistant for
-end-to-end tests (Redis from REDIS_URL when set, as in CI, otherwise an embedded redis-server)."""
+"""Shared fixtures: a dispatcher and the domain for offline action tests, a contract gateway for the actions that
+call it, the running assistant for end-to-end tests (Redis from REDIS_URL when set, as in CI, otherwise an
+embedded redis-server; a contract gateway for its tickets and handoffs)."""
 from __future__ import annotations
 
 import json
@@ -13,6 +14,8 @@ from typing import Any, Callable, Iterator
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
+
+from tests.bot.gateway_stub import ContractGateway
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,10 +32,29 @@ def domain() -> dict[str, Any]:
     return Domain.load(str(ROOT / "bot/domain")).as_dict()
 
 
+@pytest.fixture(autouse=True)
+def _no_real_gateway(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reaches a gateway someone runs on the default port: unless a test asks for the `gateway` fixture,
+    GATEWAY_URL points at a loopback port nothing listens on."""
+    from scripts.stack import free_port
+
+    monkeypatch.setenv("GATEWAY_URL", f"http://127.0.0.1:{free_port()}")
+
+
+@pytest.fixture
+def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[ContractGateway]:
+    """A real HTTP server speaking the gateway's internal API (docs/api_contract.md); the actions call it."""
+    with ContractGateway() as stub:
+        monkeypatch.setenv("GATEWAY_URL", stub.url)
+        monkeypatch.setenv("GATEWAY_SERVICE_TOKEN", stub.token)
+        yield stub
+
+
 @dataclass
 class Assistant:
     say: Callable[[str, str], list[dict[str, Any]]]
     redis_url: str
+    gateway: ContractGateway
 
 
 @pytest.fixture(scope="session")
@@ -43,10 +65,15 @@ def assistant() -> Iterator[Assistant]:
 
     with ExitStack() as stack:
         redis_url = os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis())
+        gateway = stack.enter_context(ContractGateway())
         running = Stack(model=train(), redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
                         log_dir=ROOT / ".run" / "test-logs")
         stack.callback(running.stop)
-        running.start()
+        # The action server reads the gateway's address from its environment when it starts.
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("GATEWAY_URL", gateway.url)
+            env.setenv("GATEWAY_SERVICE_TOKEN", gateway.token)
+            running.start()
 
         def say(conversation: str, text: str) -> list[dict[str, Any]]:
             body = json.dumps({"sender": conversation, "message": text}).encode()
@@ -55,7 +82,7 @@ def assistant() -> Iterator[Assistant]:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return json.loads(response.read())
 
-        yield Assistant(say=say, redis_url=redis_url)
+        yield Assistant(say=say, redis_url=redis_url, gateway=gateway)
 
 
 @pytest.fixture

@@ -60,3 +60,23 @@ def test_conversations_are_kept_in_redis_and_apart(assistant, conversation) -> N
     store = redis.Redis.from_url(assistant.redis_url)
     assert store.exists(f"assistant:tracker:{conversation}")
     assert store.exists(f"assistant:tracker:{other}")
+
+
+def test_a_fault_report_becomes_a_ticket_after_the_readback(assistant, conversation) -> None:
+    assert "地址" in replies(assistant, conversation, "我家暖气一点都不热")[0]
+    assert "电话" in replies(assistant, conversation, "幸福小区8栋1单元1201")[0]
+    assert "户号" in replies(assistant, conversation, "一三八 一二三四 五六七八")[0]
+    readback = replies(assistant, conversation, "没有")[0]
+    assert "138****5678" in readback and "13812345678" not in readback and "幸福小区8栋1单元1201" in readback
+    announcement = "\n".join(replies(assistant, conversation, "对的"))
+    [ticket] = [t for t in assistant.gateway.tickets.values() if t["body"]["conversation_id"] == conversation]
+    assert ticket["body"]["utility"] == "heat" and ticket["body"]["contact_phone"] == "13812345678"
+    assert ticket["ticket_no"] in announcement and "维修人员" in announcement
+
+
+def test_a_gas_leak_in_the_middle_of_the_repair_form_comes_first_and_ends_the_form(assistant, conversation) -> None:
+    assert "燃气、电力还是供热" in replies(assistant, conversation, "我要报修")[0]
+    first, *rest = replies(assistant, conversation, "等等 厨房里好像有煤气味")
+    assert first.startswith("燃气泄漏很危险")
+    assert any("紧急抢修工单" in r for r in rest)
+    assert replies(assistant, conversation, "好的谢谢") == ["不客气，能帮到您就好。还有别的问题吗？"]

@@ -20,6 +20,7 @@ import psycopg
 import pytest
 
 from scripts.stack import Stack, embedded_redis, free_port
+from tests.gateway.wechat_server import FakeWeChat
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
@@ -58,29 +59,47 @@ def trained_model() -> Path:
     return model
 
 
+VOICE_TOKEN = "voice-platform-test-token"
+WECHAT_TOKEN = "wechat-test-token"
+WECHAT_APP_ID = "wx0123456789abcdef"
+WECHAT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"   # 43 characters, as WeChat issues them
+
+
 @dataclass
 class Services:
     gateway: str
     rasa: str
     database_url: str
     redis_url: str
+    wechat: FakeWeChat
 
 
 @pytest.fixture(scope="session")
-def services(database_url: str, redis_url: str) -> Iterator[Services]:
+def fake_wechat() -> Iterator[FakeWeChat]:
+    fake = FakeWeChat()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="session")
+def services(database_url: str, redis_url: str, fake_wechat: FakeWeChat) -> Iterator[Services]:
     stack = Stack(model=trained_model(), redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
                   gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "gateway-test-logs",
                   extra_env={"DATABASE_URL": database_url, "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
                              "SESSION_SECRET": "test-session-secret-0123456789abcdef",
                              "HANDOFF_WAIT_SECONDS": "6", "WORKING_HOURS_START": "00:00",
-                             "WORKING_HOURS_END": "23:59:59", "MESSAGES_PER_MINUTE": "30"})
+                             "WORKING_HOURS_END": "23:59:59", "MESSAGES_PER_MINUTE": "30",
+                             "WECHAT_TOKEN": WECHAT_TOKEN, "WECHAT_APP_ID": WECHAT_APP_ID,
+                             "WECHAT_APP_SECRET": "wechat-test-secret", "WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
+                             "WECHAT_API_BASE_URL": fake_wechat.base_url,
+                             "WECHAT_TEMPLATE_TICKET_STATUS": "TEMPLATE_TICKET_STATUS", "VOICE_TOKEN": VOICE_TOKEN})
     try:
         stack.start()
         env = {**stack.env(), "AGENT_PASSWORD": AGENT_PASSWORD}
         for username, role in (("zhang", "agent"), ("li", "agent"), ("boss", "supervisor")):
             subprocess.run([str(ROOT / ".venv/gateway/bin/python"), "-m", "gateway.manage", "create-agent", username,
                             "--role", role], cwd=ROOT, env=env, check=True)
-        yield Services(stack.gateway_url, stack.rasa_url, database_url, redis_url)
+        yield Services(stack.gateway_url, stack.rasa_url, database_url, redis_url, fake_wechat)
     finally:
         stack.stop()
 

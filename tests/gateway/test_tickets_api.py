@@ -95,3 +95,25 @@ def test_a_customer_sees_only_their_own_tickets(internal) -> None:
     assert [t["ticket_no"] for t in own["tickets"]] == [mine["ticket_no"]]
     assert other["tickets"] == []
     assert mine["ticket_no"] not in [t["ticket_no"] for t in listed["tickets"]]
+
+
+def test_proving_identity_with_account_and_phone_digits_shows_tickets_from_other_channels(internal) -> None:
+    account = str(uuid.uuid4().int)[:9]
+    ticket = internal.post("/internal/tickets", headers=key(), json={
+        **REPAIR, "conversation_id": f"wechat:o_{uuid.uuid4().hex[:10]}", "channel": "wechat",
+        "contact_phone": "13812340000", "account_no": account}).json()
+    web, stranger = f"web:{uuid.uuid4().hex}", f"web:{uuid.uuid4().hex}"
+    wrong = internal.post(f"/internal/conversations/{stranger}/verify", json={"account_no": account, "phone_last4": "9999"})
+    assert wrong.json() == {"verified": False}
+    assert internal.get(f"/internal/conversations/{stranger}/tickets").json()["tickets"] == []
+    right = internal.post(f"/internal/conversations/{web}/verify", json={"account_no": account, "phone_last4": "0000"})
+    assert right.json() == {"verified": True}
+    listed = internal.get(f"/internal/conversations/{web}/tickets").json()["tickets"]
+    assert [t["ticket_no"] for t in listed] == [ticket["ticket_no"]]
+
+
+def test_identity_guessing_is_rate_limited(internal) -> None:
+    web = f"web:{uuid.uuid4().hex}"
+    codes = [internal.post(f"/internal/conversations/{web}/verify",
+                           json={"account_no": "12345678", "phone_last4": f"{i:04d}"}).status_code for i in range(7)]
+    assert codes[:5] == [200] * 5 and codes[-1] == 429

@@ -1,0 +1,80 @@
+"""The gateway's internal API (docs/api_contract.md): tickets and handoffs. One client, explicit timeouts, one
+clear error for everything that is not a 2xx answer."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.actions.settings import GatewaySettings, gateway_settings
+
+
+class GatewayError(Exception):
+    """The gateway did not answer in time, could not be reached, or answered with an error status."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class GatewayClient:
+    """Async client for the action server → gateway calls. A session per call: actions are short and run on
+    whatever event loop the action server (or a test) uses."""
+
+    def __init__(self, settings: GatewaySettings | None = None, timeout_seconds: float | None = None) -> None:
+        self._settings = settings or gateway_settings()
+        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds or self._settings.timeout_seconds)
+
+    async def create_ticket(self, body: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        """POST /internal/tickets; the same key with the same body returns the same ticket."""
+        ticket = await self._request("POST", "/internal/tickets", json=body,
+                                     headers={"Idempotency-Key": idempotency_key})
+        if not ticket.get("ticket_no"):
+            raise GatewayError("POST /internal/tickets answered without a ticket number")
+        return ticket
+
+    async def tickets_for(self, conversation_id: str, ticket_no: str | None = None) -> list[dict[str, Any]]:
+        """The customer's tickets, newest first; with ticket_no only that one, and only if it is theirs."""
+        params = {"ticket_no": ticket_no} if ticket_no else None
+        answer = await self._request("GET", f"/internal/conversations/{quote(conversation_id, safe='')}/tickets",
+                                     params=params)
+        tickets = answer.get("tickets")
+        if not isinstance(tickets, list):
+            raise GatewayError("ticket lookup answered without a ticket list")
+        return tickets
+
+    async def hand_off(self, packet: dict[str, Any]) -> dict[str, Any]:
+        """POST /internal/handoffs: queue the conversation for a human agent."""
+        return await self._request("POST", "/internal/handoffs", json=packet)
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self._settings.service_token}", **kwargs.pop("headers", {})}
+        url = self._settings.url + path
+        try:
+            async with aiohttp.ClientSession(timeout=self._timeout) as session:
+                async with session.request(method, url, headers=headers, **kwargs) as response:
+                    if response.status >= 300:
+                        detail = (await response.text())[:300]
+                        raise GatewayError(f"{method} {path} answered {response.status}: {detail}",
+                                           status=response.status)
+                    answer = await response.json(content_type=None)
+        except (asyncio.TimeoutError, TimeoutError) as error:  # distinct classes on Python 3.10
+            raise GatewayError(f"{method} {path}: no answer within {self._timeout.total:g} s") from error
+        except aiohttp.ClientError as error:
+            raise GatewayError(f"{method} {path}: {error.__class__.__name__}: {error}") from error
+        except ValueError as error:
+            raise GatewayError(f"{method} {path}: the answer is not JSON") from error
+        if not isinstance(answer, dict):
+            raise GatewayError(f"{method} {path}: the answer is not a JSON object")
+        return answer
+
+
+CHANNELS = ("web", "wechat", "voice")
+
+
+def channel_of(conversation_id: str) -> str:
+    """The gateway names conversations <channel>:<id> (web:3f2a...); anything else came over Rasa's REST channel."""
+    prefix = (conversation_id or "").split(":", 1)[0]
+    return prefix if prefix in CHANNELS and ":" in conversation_id else "rest"

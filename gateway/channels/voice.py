@@ -1,0 +1,230 @@
+"""Voice IVR front end, after AudioCodes VoiceAI Connect's bot API: the telephony platform (with its own
+speech recognition and synthesis) calls the gateway once per call and once per turn.
+
+Each turn carries an id and is processed once (a repeated id gets the same reply). The reply says what to
+speak (text and SSML), whether the caller may barge in, what input comes next (speech, DTMF), and an action:
+continue, transfer (queue, priority and the handoff packet's id, so the agent's screen shows the context) or
+hang up. Low-confidence recognition is read back for confirmation; two failed attempts in a row lead to a
+human; an emergency is answered with safety instructions and an immediate transfer to the emergency queue.
+"""
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from pydantic import BaseModel, Field
+from redis.asyncio import Redis
+
+from bot.components.hazard_patterns import detect_hazard
+from gateway import handoffs, keys
+from gateway.channels import options
+from gateway.channels.voice_render import speech
+from gateway.chat import BotUnavailable, handle
+from gateway.conversations import get_or_create
+from gateway.models import Conversation
+from gateway.security import service_token_valid
+
+router = APIRouter(prefix="/voice/v1", tags=["voice"])
+TURN_TTL = 3600
+GREETING = ("您好，这里是燃气、电力、供热智能客服。请直接说出您的问题，比如怎么缴费、报修，或者查询工单。"
+            "转人工请按0。如果闻到燃气味，请先到室外再打电话。")
+REPROMPT = "抱歉，我没有听清。请再说一遍，或者按0转人工。"
+NOT_UNDERSTOOD = "还是没能听清，我为您转接人工客服，请稍候。"
+YES = {"是", "是的", "对", "对的", "没错", "嗯", "确认", "好的", "1"}
+NO = {"不是", "不对", "错了", "不", "2"}
+
+
+class NBest(BaseModel):
+    text: str
+    confidence: float = Field(ge=0, le=1)
+
+
+class CallStart(BaseModel):
+    call_id: str = Field(min_length=1, max_length=64, pattern=r"^[\w.-]+$")
+    caller: str = Field(max_length=32)
+    called: str = Field(max_length=32)
+
+
+class Turn(BaseModel):
+    turn_id: str = Field(min_length=1, max_length=64)
+    type: Literal["speech", "dtmf", "no_input", "no_match", "barge_in", "transfer_status", "hangup"]
+    text: str | None = Field(default=None, max_length=500)
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    nbest: list[NBest] = Field(default_factory=list, max_length=10)
+    digits: str | None = Field(default=None, pattern=r"^[0-9*#]{1,32}$")
+    transfer_status: Literal["completed", "failed"] | None = None
+
+
+class Say(BaseModel):
+    text: str
+    ssml: str
+
+
+class Expect(BaseModel):
+    speech: bool = True
+    dtmf_max_digits: int = 1
+    dtmf_terminator: str = "#"
+
+
+class Action(BaseModel):
+    type: Literal["continue", "transfer", "hangup"] = "continue"
+    queue: str | None = None
+    priority: str | None = None
+    handoff_id: str | None = None
+
+
+class Reply(BaseModel):
+    turn_id: str | None = None
+    say: Say
+    barge_in: bool = True
+    expect: Expect = Field(default_factory=Expect)
+    action: Action = Field(default_factory=Action)
+
+
+def require_platform(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
+    settings = request.app.state.settings
+    if not settings.voice_token:
+        raise HTTPException(404, "voice is not configured")
+    if not service_token_valid(authorization.removeprefix("Bearer ").strip() if authorization else None,
+                               settings.voice_token):
+        raise HTTPException(401, "invalid platform token")
+
+
+Platform = Annotated[None, Depends(require_platform)]
+
+
+def _said(text: str, ssml: str | None = None, **fields) -> Reply:
+    return Reply(say=Say(text=text, ssml=ssml or f"<speak>{text}</speak>"), **fields)
+
+
+def _state_key(call_id: str) -> str:
+    return f"{keys.PREFIX}:voice:{call_id}"
+
+
+async def _state(redis: Redis, call_id: str) -> dict:
+    raw = await redis.get(_state_key(call_id))
+    return json.loads(raw) if raw else {"failures": 0, "pending": None, "digits_for": None}
+
+
+async def _save(redis: Redis, call_id: str, state: dict) -> None:
+    await redis.set(_state_key(call_id), json.dumps(state, ensure_ascii=False), ex=TURN_TTL)
+
+
+@router.post("/calls", status_code=201)
+async def start(body: CallStart, request: Request, _: Platform) -> Reply:
+    """A new call: the caller's number identifies the customer (their tickets with that contact phone)."""
+    async with request.app.state.sessionmaker() as session:
+        conversation = await get_or_create(session, f"voice:{body.call_id}", "voice", f"phone:{body.caller}")
+        if body.caller.isdigit():
+            conversation.verified_phone = body.caller
+        await session.commit()
+    return _said(GREETING, expect=Expect(dtmf_max_digits=1))
+
+
+async def _transfer(request: Request, conversation: Conversation, reason: str, say: str) -> Reply:
+    app = request.app
+    async with app.state.sessionmaker() as session:
+        handoff = await handoffs.open_handoff(session, conversation.id)
+        if handoff is None:
+            handoff, _ = await handoffs.request(session, app.state.redis, app.state.settings, {
+                "conversation_id": conversation.id, "channel": "voice", "reason": reason, "priority": "normal",
+                "customer": {"phone": conversation.verified_phone}, "summary": f"电话客户，{say}"})
+    queue = "emergency" if handoff.priority == "emergency" else "general"
+    return _said(say, action=Action(type="transfer", queue=queue, priority=handoff.priority, handoff_id=handoff.id),
+                 barge_in=False, expect=Expect(speech=False, dtmf_max_digits=0))
+
+
+async def _to_assistant(request: Request, conversation: Conversation, text: str) -> Reply:
+    app = request.app
+    text = await options.resolve(app.state.redis, conversation.id, text)
+    async with app.state.sessionmaker() as session:
+        try:
+            turn = await handle(session, app.state.redis, app.state.rasa, conversation.id, "voice", text)
+        except BotUnavailable:
+            return await _transfer(request, conversation, "bot_unavailable", "系统繁忙，我为您转接人工客服。")
+    buttons = [b for m in turn.messages for b in (m.get("buttons") or [])]
+    await options.remember(app.state.redis, conversation.id, buttons)
+    spoken, ssml = speech(turn.messages)
+    if turn.state in ("waiting", "agent"):
+        async with app.state.sessionmaker() as session:
+            handoff = await handoffs.open_handoff(session, conversation.id)
+        if handoff is not None:
+            queue = "emergency" if handoff.priority == "emergency" else "general"
+            return _said(spoken or "正在为您转接人工客服。", ssml, barge_in=handoff.priority != "emergency",
+                         action=Action(type="transfer", queue=queue, priority=handoff.priority, handoff_id=handoff.id),
+                         expect=Expect(speech=False, dtmf_max_digits=0))
+    digits = 12 if any(w in spoken for w in ("户号", "电话", "手机号")) else max(1, len(buttons))
+    return _said(spoken or REPROMPT, ssml, expect=Expect(dtmf_max_digits=digits))
+
+
+@router.post("/calls/{call_id}/turns")
+async def turn(call_id: str, body: Turn, request: Request, _: Platform) -> Reply:
+    redis: Redis = request.app.state.redis
+    cache_key = f"{keys.PREFIX}:voice-turn:{call_id}:{body.turn_id}"
+    if not await redis.set(cache_key, "", nx=True, ex=TURN_TTL):
+        cached = await redis.get(cache_key)
+        if cached:
+            return Reply.model_validate_json(cached)
+        raise HTTPException(409, "this turn is still being processed")
+    async with request.app.state.sessionmaker() as session:
+        conversation = await session.get(Conversation, f"voice:{call_id}")
+    if conversation is None:
+        await redis.delete(cache_key)
+        raise HTTPException(404, "unknown call")
+    reply = await _respond(request, conversation, body)
+    reply.turn_id = body.turn_id
+    await redis.set(cache_key, reply.model_dump_json(), ex=TURN_TTL)
+    return reply
+
+
+async def _respond(request: Request, conversation: Conversation, body: Turn) -> Reply:
+    redis = request.app.state.redis
+    state = await _state(redis, conversation.id.removeprefix("voice:"))
+    call_id = conversation.id.removeprefix("voice:")
+
+    if body.type == "hangup":
+        async with request.app.state.sessionmaker() as session:
+            handoff = await handoffs.open_handoff(session, conversation.id)
+            if handoff is not None and handoff.status == "waiting":
+                await handoffs.close(session, redis, handoff, "caller", rating=False, text="来电已挂断。")
+        return _said("", action=Action(type="hangup"), expect=Expect(speech=False, dtmf_max_digits=0))
+    if body.type == "transfer_status":
+        if body.transfer_status == "failed":
+            return _said("抱歉，人工客服暂时无法接通。我们已记录您的来电，稍后会给您回电。再见。",
+                         action=Action(type="hangup"))
+        return _said("", action=Action(type="hangup"), expect=Expect(speech=False, dtmf_max_digits=0))
+    if body.type == "barge_in":
+        return _said("请讲。")
+    if body.type in ("no_input", "no_match"):
+        state["failures"] += 1
+        await _save(redis, call_id, state)
+        if state["failures"] >= 2:
+            return await _transfer(request, conversation, f"voice_{body.type}", NOT_UNDERSTOOD)
+        return _said(REPROMPT)
+
+    if body.type == "dtmf":
+        if body.digits == "0":
+            return await _to_assistant(request, conversation, "/request_human")
+        text = body.digits.rstrip("#")
+    else:
+        text = (body.text or "").strip()
+        if not text:
+            return await _respond(request, conversation, body.model_copy(update={"type": "no_match"}))
+    state["failures"] = 0
+
+    if state.get("pending"):
+        pending, state["pending"] = state["pending"], None
+        await _save(redis, call_id, state)
+        if text in YES:
+            return await _to_assistant(request, conversation, pending)
+        if text in NO:
+            return _said("好的，请再说一遍您的问题。")
+    confidence = body.confidence if body.confidence is not None else 1.0
+    if body.type == "speech" and confidence < request.app.state.settings.voice_low_confidence \
+            and detect_hazard(text) is None and text not in YES | NO:
+        state["pending"] = text
+        await _save(redis, call_id, state)
+        return _said(f"您是说：“{text}”吗？是请按1，不是请按2。")
+    await _save(redis, call_id, state)
+    return await _to_assistant(request, conversation, text)

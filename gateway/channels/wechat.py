@@ -1,0 +1,178 @@
+"""The WeChat official account endpoint (/wechat): verification, 明文 and 安全模式 messages.
+
+Every POST is checked before anything reaches the assistant: body size, no DOCTYPE, timestamp within five
+minutes, a nonce never seen before, the signature (and in 安全模式 the message signature). WeChat retries a
+message when it has no answer within 5 s, so each message is processed once: a Redis SET NX on its MsgId (an
+event: sender, time, event and key) claims it atomically, and copies get "success". The answer goes back as
+the passive reply when the assistant is fast enough; otherwise "success" at once and the customer-service
+message API delivers it.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from wechatpy import create_reply, parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.utils import check_signature
+
+from gateway import keys
+from gateway.channels import options
+from gateway.channels.wechat_render import as_text, chunks
+from gateway.chat import BotUnavailable, handle
+
+router = APIRouter(tags=["wechat"])
+logger = logging.getLogger("gateway.wechat")
+
+MENU = {"PAY": "/ask_payment", "REPAIR": "/report_fault", "TICKET": "/check_ticket", "HUMAN": "/request_human"}
+WELCOME = ("感谢关注！我是燃气、电力和供热的智能客服，可以帮您查缴费方式和收费标准、办理业务、报修报装、"
+           "投诉和查询工单进度。闻到燃气味等紧急情况，请先到室外再拨打抢险电话。请问有什么可以帮您？")
+UNSUPPORTED = "目前我能看懂文字和语音消息。请用文字或语音告诉我您的问题。"
+DEDUPE_TTL = 24 * 3600
+NONCE_TTL = 600
+
+
+def _settings(request: Request):
+    settings = request.app.state.settings
+    if not settings.wechat_token:
+        raise HTTPException(404, "WeChat is not configured")
+    return settings
+
+
+def _check_freshness(settings, timestamp: str) -> None:
+    try:
+        skew = abs(time.time() - int(timestamp))
+    except ValueError:
+        raise HTTPException(400, "bad timestamp") from None
+    if skew > settings.wechat_timestamp_tolerance_seconds:
+        raise HTTPException(403, "stale timestamp")
+
+
+@router.get("/wechat", include_in_schema=False)
+async def verify(request: Request, signature: str, timestamp: str, nonce: str, echostr: str) -> Response:
+    settings = _settings(request)
+    try:
+        check_signature(settings.wechat_token, signature, timestamp, nonce)
+    except InvalidSignatureException:
+        raise HTTPException(403, "invalid signature") from None
+    return Response(echostr, media_type="text/plain")
+
+
+async def _read_body(request: Request, limit: int) -> bytes:
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            raise HTTPException(413, "body too large")
+    return body
+
+
+def _dedupe_key(message: Any) -> str:
+    if getattr(message, "type", "") == "event":
+        return f"{keys.PREFIX}:wechat:event:{message.source}:{message.time}:{message.event}:{getattr(message, 'key', '')}"
+    return f"{keys.PREFIX}:wechat:msg:{message.id}"
+
+
+def _text_of(message: Any) -> str | None:
+    """What the customer said, as text for the assistant; None when there is nothing to answer."""
+    if message.type == "text":
+        return message.content
+    if message.type == "voice":
+        return (message.recognition or "").strip() or "[听不清的语音]"
+    if message.type == "event":
+        if message.event == "subscribe":
+            return "/greet"
+        if message.event == "click":
+            return MENU.get(message.key)
+    return None
+
+
+@router.post("/wechat", include_in_schema=False)
+async def receive(request: Request, signature: str, timestamp: str, nonce: str,
+                  encrypt_type: str | None = None, msg_signature: str | None = None) -> Response:
+    settings = _settings(request)
+    redis = request.app.state.redis
+    body = await _read_body(request, settings.max_body_bytes)
+    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
+        raise HTTPException(400, "DOCTYPE is not allowed")
+    _check_freshness(settings, timestamp)
+    try:
+        check_signature(settings.wechat_token, signature, timestamp, nonce)
+    except InvalidSignatureException:
+        raise HTTPException(403, "invalid signature") from None
+    if not await redis.set(f"{keys.PREFIX}:wechat:nonce:{timestamp}:{nonce}", 1, nx=True, ex=NONCE_TTL):
+        raise HTTPException(403, "replayed request")
+    crypto = None
+    if encrypt_type == "aes":
+        if not settings.wechat_encoding_aes_key or not msg_signature:
+            raise HTTPException(400, "encrypted message without key or msg_signature")
+        crypto = WeChatCrypto(settings.wechat_token, settings.wechat_encoding_aes_key, settings.wechat_app_id)
+        try:
+            body = crypto.decrypt_message(body, msg_signature, timestamp, nonce).encode()
+        except Exception:
+            raise HTTPException(403, "invalid message signature") from None
+    try:
+        message = parse_message(body)
+    except Exception:
+        raise HTTPException(400, "malformed XML") from None
+
+    if not await redis.set(_dedupe_key(message), "1", nx=True, ex=DEDUPE_TTL):
+        return Response("success", media_type="text/plain")   # a retry: the first copy answers
+    if message.type == "event" and message.event == "unsubscribe":
+        return Response("success", media_type="text/plain")
+    text = _text_of(message)
+    if text is None:
+        return _reply(UNSUPPORTED, message, crypto, nonce, timestamp)
+    if message.type == "event" and message.event == "subscribe":
+        return _reply(WELCOME, message, crypto, nonce, timestamp)
+
+    openid = message.source
+    conversation_id = f"wechat:{openid}"
+    text = await options.resolve(redis, conversation_id, text)
+    task = asyncio.create_task(_answer(request.app, conversation_id, text))
+    try:
+        answer = await asyncio.wait_for(asyncio.shield(task), settings.wechat_reply_budget_seconds)
+    except asyncio.TimeoutError:
+        task.add_done_callback(lambda done: asyncio.ensure_future(_deliver_late(request.app, openid, done)))
+        return Response("success", media_type="text/plain")
+    if not answer:
+        return Response("success", media_type="text/plain")
+    first, *rest = chunks(answer)
+    if rest:
+        asyncio.ensure_future(_send_all(request.app, openid, rest))
+    return _reply(first, message, crypto, nonce, timestamp)
+
+
+async def _answer(app, conversation_id: str, text: str) -> str:
+    async with app.state.sessionmaker() as session:
+        try:
+            turn = await handle(session, app.state.redis, app.state.rasa, conversation_id, "wechat", text)
+        except BotUnavailable:
+            return "抱歉，智能助手暂时无法回复，您的消息已保存，请稍后再试。"
+    buttons = [b for m in turn.messages for b in (m.get("buttons") or [])]
+    await options.remember(app.state.redis, conversation_id, buttons)
+    return as_text(turn.messages)
+
+
+async def _send_all(app, openid: str, pieces: list[str]) -> None:
+    for piece in pieces:
+        await app.state.wechat_api.send_text(openid, piece)
+
+
+async def _deliver_late(app, openid: str, task: asyncio.Task) -> None:
+    if task.cancelled() or task.exception() is not None:
+        logger.error("late WeChat answer failed for %s", openid)
+        return
+    if task.result():
+        await _send_all(app, openid, chunks(task.result()))
+
+
+def _reply(text: str, message: Any, crypto: WeChatCrypto | None, nonce: str, timestamp: str) -> Response:
+    xml = create_reply(text, message, render=True)
+    if crypto is not None:
+        xml = crypto.encrypt_message(xml, nonce, timestamp)
+    return Response(xml, media_type="application/xml")

@@ -1,0 +1,40 @@
+"""Delivers what agents (and the handoff system) say to WeChat users, through the customer-service API.
+
+The widget reads the same events over SSE; this worker listens to the WeChat conversations' channels.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from redis.asyncio import Redis
+
+from gateway import keys
+from gateway.channels.wechat_api import WeChatApi
+from gateway.channels.wechat_render import as_text, chunks
+
+logger = logging.getLogger("gateway.wechat")
+PATTERN = keys.conversation_channel("wechat:*")
+
+
+async def deliver_forever(redis: Redis, api: WeChatApi) -> None:
+    pubsub = redis.pubsub()
+    await pubsub.psubscribe(PATTERN)
+    try:
+        async for item in pubsub.listen():
+            if item["type"] != "pmessage":
+                continue
+            event = json.loads(item["data"])
+            if event["event"] != "message" or event["data"].get("role") not in ("agent", "system"):
+                continue
+            openid = item["channel"].decode().rsplit("wechat:", 1)[1]
+            for piece in chunks(as_text([event["data"]])):
+                result = await api.send_text(openid, piece)
+                if not result.delivered:
+                    logger.warning("message to %s not delivered: %s", openid, result.errcode)
+    except asyncio.CancelledError:
+        raise
+    finally:
+        await pubsub.punsubscribe(PATTERN)
+        await pubsub.aclose()

@@ -1,0 +1,65 @@
+"""action_check_ticket: the customer's own tickets only; another customer's number reveals nothing."""
+from __future__ import annotations
+
+from bot.actions.check_ticket import ActionCheckTicket, ticket_no_in
+from tests.bot.trackers import entity, make_tracker, texts
+
+HUMAN = {"title": "转人工客服", "payload": "/request_human"}
+
+
+def asking(text: str, number: str | None = None):
+    return make_tracker(text, "check_ticket", [entity("ticket_no", number)] if number else [])
+
+
+async def test_an_own_ticket_is_described_with_status_and_promised_date(gateway, dispatcher, domain) -> None:
+    ticket = gateway.add_ticket("test-customer")
+    await ActionCheckTicket().run(dispatcher, asking(f"查一下{ticket['ticket_no']}", ticket["ticket_no"]), domain)
+    [reply] = texts(dispatcher, domain)
+    assert ticket["ticket_no"] in reply and "已受理" in reply and "11月24日16:00前" in reply
+
+
+async def test_another_customers_ticket_number_reveals_nothing(gateway, dispatcher, domain) -> None:
+    theirs = gateway.add_ticket("web:someone-else", note="secret")["ticket_no"]
+    await ActionCheckTicket().run(dispatcher, asking(f"查一下{theirs}", theirs), domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ticket_not_found" and message["ticket_no"] == theirs
+    assert message["buttons"] == [HUMAN]
+
+    # Word for word what a number that exists nowhere gets: nothing tells the two apart.
+    nowhere = "BX20991231-0001"
+    other = type(dispatcher)()
+    await ActionCheckTicket().run(other, asking(f"查一下{nowhere}", nowhere), domain)
+    assert {k: v for k, v in other.messages[0].items() if k != "ticket_no"} == \
+        {k: v for k, v in message.items() if k != "ticket_no"}
+    said = texts(dispatcher, domain)[0]
+    assert "已受理" not in said and "11月24日" not in said
+
+
+async def test_without_a_number_the_recent_tickets_are_listed(gateway, dispatcher, domain) -> None:
+    gateway.add_ticket("test-customer")
+    gateway.add_ticket("test-customer", "complaint")
+    gateway.add_ticket("web:someone-else")
+    await ActionCheckTicket().run(dispatcher, asking("我报修的到哪了"), domain)
+    [reply] = texts(dispatcher, domain)
+    lines = reply.splitlines()
+    assert lines[1].startswith("1. TS20261123-0001（投诉）：已受理") and "11月24日16:00前" in lines[1]
+    assert lines[2].startswith("2. BX20261123-0001（报修）")
+    assert "BX20261123-0002" not in reply
+
+
+async def test_no_tickets_at_all(gateway, dispatcher, domain) -> None:
+    await ActionCheckTicket().run(dispatcher, asking("我的工单处理到哪一步了"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_no_tickets"
+    assert dispatcher.messages[0]["buttons"] == [HUMAN]
+
+
+async def test_gateway_down_is_said_politely_with_a_human_offered(dispatcher, domain) -> None:
+    await ActionCheckTicket().run(dispatcher, asking("查一下BX20261123-0001", "BX20261123-0001"), domain)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ticket_lookup_failed" and message["buttons"] == [HUMAN]
+
+
+def test_a_number_said_with_spaces_is_understood() -> None:
+    assert ticket_no_in(None, "帮我查 bx 2026 1123 0007") == "BX20261123-0007"
+    assert ticket_no_in("BX20261123-0007") == "BX20261123-0007"
+    assert ticket_no_in("我报修的到哪了") is None

@@ -1,0 +1,148 @@
+"""action_create_ticket and the gateway client: one ticket per confirmed form, announced only when it exists."""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+
+from bot.actions.create_ticket import ActionCreateTicket, spoken_ticket_no
+from bot.actions.forms import FORM_SLOTS, NO_ACCOUNT
+from bot.actions.gateway_client import GatewayClient, GatewayError
+from bot.actions.settings import GatewaySettings
+from tests.bot.gateway_stub import CITATION
+from tests.bot.trackers import texts
+
+REPAIR = {"utility": "燃气", "description": "燃气表不走字了", "address": "幸福小区8栋1单元1201",
+          "contact_phone": "13812345678", "contact_phone_masked": "138****5678", "account_no": NO_ACCOUNT,
+          "ticket_confirmed": True}
+
+
+def confirmed_form(form: str = "repair_form", slots: dict[str, Any] | None = None, message_id: str = "msg-1",
+                   sender: str = "web:3f2a") -> Tracker:
+    """The tracker after the form ended on the customer's confirming message."""
+    confirm = {"event": "user", "text": "/affirm", "message_id": message_id, "timestamp": 1795420800,
+               "parse_data": {"intent": {"name": "affirm", "confidence": 1.0}, "entities": []}}
+    events = [{"event": "active_loop", "name": form}, confirm, {"event": "action", "name": form},
+              {"event": "active_loop", "name": None}, {"event": "slot", "name": "requested_slot", "value": None}]
+    return Tracker(sender_id=sender, slots={**REPAIR, **(slots or {})}, latest_message=confirm["parse_data"],
+                   events=events, paused=False, followup_action=None, active_loop={},
+                   latest_action_name=form)
+
+
+def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_the_customer_reads_the_number_the_promised_date_with_its_source_and_what_happens_next(
+        gateway, dispatcher, domain) -> None:
+    events = await ActionCreateTicket().run(dispatcher, confirmed_form(), domain)
+    announcement, next_steps = texts(dispatcher, domain)
+    assert "BX20261123-0001" in announcement
+    assert "BX 2026 1123 0001" in announcement, "digit groups a customer can note down"
+    assert "11月24日16:00前" in announcement and CITATION in announcement
+    assert "维修人员会在承诺时间内联系您上门" in next_steps
+    slots = slot_values(events)
+    assert slots["last_ticket_no"] == "BX20261123-0001"
+    assert all(slots[slot] is None for slot in FORM_SLOTS), "the form's slots are cleared"
+
+
+async def test_the_ticket_body_follows_the_contract(gateway, dispatcher, domain) -> None:
+    await ActionCreateTicket().run(dispatcher, confirmed_form(), domain)
+    [request] = gateway.ticket_requests
+    assert request["key"] == "web:3f2a:repair_form:msg-1"
+    assert request["body"] == {
+        "type": "repair", "utility": "gas", "conversation_id": "web:3f2a", "channel": "web",
+        "contact_phone": "13812345678", "account_no": None, "address": "幸福小区8栋1单元1201",
+        "description": "燃气表不走字了", "priority": "normal", "customer_type": None, "external_pipeline": None}
+
+
+async def test_the_same_turn_run_twice_creates_one_ticket(gateway, dispatcher, domain) -> None:
+    """A retried action run (same confirming message) re-sends the same key: same ticket, no second one."""
+    first = await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-7"), domain)
+    second = await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-7"), domain)
+    assert len(gateway.tickets) == 1
+    assert slot_values(first)["last_ticket_no"] == slot_values(second)["last_ticket_no"] == "BX20261123-0001"
+    assert len({r["key"] for r in gateway.ticket_requests}) == 1
+
+
+async def test_a_new_confirmation_is_a_new_ticket(gateway, dispatcher, domain) -> None:
+    await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-1"), domain)
+    await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-2"), domain)
+    assert sorted(gateway.tickets) == ["BX20261123-0001", "BX20261123-0002"]
+
+
+async def test_a_non_residential_gas_installation(gateway, dispatcher, domain) -> None:
+    slots = {"description": None, "account_no": None, "address": "城北新区幸福大道9号底商",
+             "customer_type": "non_residential", "external_pipeline": True}
+    await ActionCreateTicket().run(dispatcher, confirmed_form("installation_form", slots), domain)
+    body = gateway.ticket_requests[0]["body"]
+    assert body["type"] == "installation" and body["customer_type"] == "non_residential"
+    assert body["external_pipeline"] is True
+    assert body["description"] == "非居民燃气报装，需要从楼外接入燃气管道"
+    assert "BZ20261123-0001" in texts(dispatcher, domain)[0]
+    assert "约时间上门勘查" in texts(dispatcher, domain)[1]
+
+
+async def test_gateway_down_no_ticket_is_claimed_nothing_is_lost_and_no_human_is_promised(dispatcher, domain) -> None:
+    events = await ActionCreateTicket().run(dispatcher, confirmed_form(), domain)
+    said = "\n".join(texts(dispatcher, domain))
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_ticket_not_registered", "utter_handoff_failed"]
+    assert "工单号是" not in said and "BX" not in said
+    assert "没能登记" in said and "不会丢失" in said
+    assert "正在为您转接" not in said
+    slots = slot_values(events)
+    assert "last_ticket_no" not in slots
+    assert slots["ticket_confirmed"] is None, "a new readback before another attempt"
+    assert "contact_phone" not in slots, "what the customer said is kept"
+
+
+async def test_a_ticket_the_gateway_refuses_goes_to_a_human_with_the_details(gateway, dispatcher, domain) -> None:
+    gateway.ticket_status = 503
+    events = await ActionCreateTicket().run(dispatcher, confirmed_form(), domain)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_ticket_not_registered", "utter_handoff_pending"]
+    packet = gateway.handoffs["web:3f2a"]
+    assert packet["reason"] == "form_failed"
+    assert packet["slots"]["contact_phone"] == "13812345678" and packet["slots"]["address"] == "幸福小区8栋1单元1201"
+    assert slot_values(events)["handoff_requested"] is True
+
+
+async def test_nothing_is_registered_without_a_confirmation(gateway, dispatcher, domain) -> None:
+    await ActionCreateTicket().run(dispatcher, confirmed_form(slots={"ticket_confirmed": None}), domain)
+    assert gateway.ticket_requests == []
+    assert dispatcher.messages[0]["response"] == "utter_ticket_not_confirmed"
+
+
+def test_ticket_numbers_are_read_in_groups() -> None:
+    assert spoken_ticket_no("BX20261123-0007") == "BX 2026 1123 0007"
+    assert spoken_ticket_no("BX20261123-0007", "voice") == "B X，二零二六，一一二三，零零零七"
+
+
+# -- the client ----------------------------------------------------------------------------------------------------
+
+async def test_the_client_sends_the_service_token(gateway) -> None:
+    wrong = GatewayClient(GatewaySettings(url=gateway.url, service_token="wrong"))
+    with pytest.raises(GatewayError) as error:
+        await wrong.tickets_for("web:1")
+    assert error.value.status == 401
+    assert await GatewayClient().tickets_for("web:1") == []
+
+
+async def test_a_slow_gateway_is_a_clear_error_not_a_hang(gateway) -> None:
+    gateway.delay_seconds = 1.0
+    with pytest.raises(GatewayError, match="no answer within 0.2 s"):
+        await GatewayClient(timeout_seconds=0.2).tickets_for("web:1")
+
+
+async def test_a_conflicting_body_for_a_used_key_is_an_error(gateway) -> None:
+    body = {"type": "repair", "utility": "gas", "conversation_id": "web:1", "contact_phone": "13812345678",
+            "description": "表不走字"}
+    await GatewayClient().create_ticket(body, "web:1:repair_form:m1")
+    with pytest.raises(GatewayError) as error:
+        await GatewayClient().create_ticket({**body, "description": "别的"}, "web:1:repair_form:m1")
+    assert error.value.status == 409
+
+
+async def test_an_unreachable_gateway_is_a_clear_error() -> None:
+    with pytest.raises(GatewayError, match="ClientConnectorError"):
+        await GatewayClient().tickets_for("web:1")
