@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     environment: str = "development"             # "production" refuses the development secrets below
     database_url: str = f"sqlite:///{ROOT / '.run' / 'gateway.db'}"
     redis_url: str | None = None                 # unset: the launcher starts an embedded Redis
-    rasa_url: str = "http://127.0.0.1:5005"
+    rasa_url: str = "http://127.0.0.1:5005"      # several, comma-separated: conversations are pinned
     rasa_timeout_seconds: float = 10.0
     gateway_service_token: str = DEV_SERVICE_TOKEN   # the action server's token for /internal
     session_secret: str = DEV_SECRET             # signs widget tokens

@@ -64,7 +64,7 @@ def main() -> None:
     p50, p99 = percentile(timings, 50), percentile(timings, 99)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     lines = [
-        "# NLU benchmark", "",
+        "## NLU", "",
         f"Latest run: {dt.date.today().isoformat()} on {machine}, produced by `make bench-nlu`.", "",
         "| figure | value | aim |", "|---|---|---|",
         f"| training time (fresh, no cache) | {seconds:.0f} s | under 180 s |",
@@ -74,7 +74,15 @@ def main() -> None:
         f"| messages parsed | {len(timings)} ({len(texts)} distinct x {ROUNDS}) | |", "",
     ]
     (ROOT / "docs").mkdir(exist_ok=True)
-    (ROOT / "docs/benchmarks.md").write_text("\n".join(lines), encoding="utf-8")
+    target = ROOT / "docs/benchmarks.md"
+    current = target.read_text(encoding="utf-8") if target.exists() else "# Benchmarks\n"
+    start, end = "<!-- nlu:start -->", "<!-- nlu:end -->"
+    block = f"{start}\n" + "\n".join(lines) + f"\n{end}"
+    if start in current:
+        current = current.split(start)[0] + block + current.split(end, 1)[1]
+    else:
+        current = current.rstrip() + "\n\n" + block + "\n"
+    target.write_text(current, encoding="utf-8")
     print(f"Training {seconds:.0f} s, model {size_mb:.1f} MB, parse p50 {p50:.1f} ms, p99 {p99:.1f} ms "
           f"over {len(timings)} messages ({machine}). Written to docs/benchmarks.md")
 

@@ -84,6 +84,17 @@ def ticket_text(ticket: dict[str, Any], channel: str) -> str:
     return "\n".join(lines)
 
 
+async def escalates(tracker: Tracker, new_ticket_no: str) -> bool:
+    """A complaint escalates when the customer already has another complaint on record or a request that
+    is past its promised date: a second complaint about the same failure goes to a person at once."""
+    try:
+        tickets = await GatewayClient().tickets_for(tracker.sender_id)
+    except GatewayError:
+        return False
+    others = [t for t in tickets if t.get("ticket_no") != new_ticket_no]
+    return any(t.get("type") == "complaint" or t.get("overdue") for t in others)
+
+
 class ActionCreateTicket(Action):
     def name(self) -> str:
         return "action_create_ticket"
@@ -102,5 +113,9 @@ class ActionCreateTicket(Action):
             # The slots stay (the agent sees them in the packet); a new readback is needed before another try.
             return [SlotSet("ticket_confirmed", None), *await request_human(dispatcher, tracker, reason="form_failed")]
         dispatcher.utter_message(text=ticket_text(ticket, channel_of(tracker.sender_id)))
+        events = [SlotSet("last_ticket_no", ticket["ticket_no"]), *(SlotSet(slot, None) for slot in FORM_SLOTS)]
+        if FORM_TYPES[form] == "complaint" and await escalates(tracker, ticket["ticket_no"]):
+            dispatcher.utter_message(response="utter_complaint_escalated")
+            return events + await request_human(dispatcher, tracker, reason="complaint_escalation", priority="urgent")
         dispatcher.utter_message(response=NEXT_STEPS[FORM_TYPES[form]])
-        return [SlotSet("last_ticket_no", ticket["ticket_no"]), *(SlotSet(slot, None) for slot in FORM_SLOTS)]
+        return events

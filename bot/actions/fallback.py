@@ -1,14 +1,15 @@
 """When the assistant cannot place a message: try the handbook if it looked like a question, otherwise ask
-once to rephrase, then offer a human."""
+once to rephrase, then offer a human, and at the third miss in a row hand over to one."""
 from __future__ import annotations
 
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.answer_knowledge import QUESTION_INTENTS, ActionAnswerKnowledge
+from bot.actions.handoff import request_human
 from bot.actions.tracker_view import consecutive_fallbacks, latest_text
 
 # Below this the classifier's best guess says nothing about what the customer wants.
@@ -31,10 +32,13 @@ class ActionHandleFallback(Action):
         answered = self._try_handbook(dispatcher, tracker)
         if answered is not None:
             return answered
-        if consecutive_fallbacks(tracker) >= 2:
+        misunderstood = consecutive_fallbacks(tracker)
+        if misunderstood >= 3:
+            return await request_human(dispatcher, tracker, reason="repeated_fallback")
+        if misunderstood == 2:
             dispatcher.utter_message(response="utter_fallback_offer_human",
                                      buttons=[{"title": "转人工客服", "payload": "/request_human"}])
-            return []
+            return [SlotSet("handoff_reason", "repeated_fallback")]
         dispatcher.utter_message(response="utter_ask_rephrase", buttons=TOPIC_BUTTONS)
         return []
 

@@ -14,3 +14,4 @@ def test_nested_packets_are_masked() -> None:
     packet = {"customer": {"phone": "13912345678"}, "transcript": [{"text": "电话139 1234 5678"}]}
     assert mask_value(packet)["customer"]["phone"] == "139****5678"
     assert mask_value(packet)["transcript"][0]["text"] == "电话139****5678"
+

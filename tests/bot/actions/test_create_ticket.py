@@ -146,3 +146,19 @@ async def test_a_conflicting_body_for_a_used_key_is_an_error(gateway) -> None:
 async def test_an_unreachable_gateway_is_a_clear_error() -> None:
     with pytest.raises(GatewayError, match="ClientConnectorError"):
         await GatewayClient().tickets_for("web:1")
+
+
+async def test_a_second_complaint_escalates_to_an_agent_with_priority(gateway, dispatcher, domain) -> None:
+    gateway.add_ticket("web:3f2a", "complaint", description="上次的投诉")
+    events = await ActionCreateTicket().run(dispatcher, confirmed_form("complaint_form", message_id="c-2"), domain)
+    replies = texts(dispatcher, domain)
+    assert any("直接转给人工客服优先处理" in r for r in replies)
+    packet = gateway.handoffs["web:3f2a"]
+    assert (packet["reason"], packet["priority"]) == ("complaint_escalation", "urgent")
+    assert slot_values(events)["last_ticket_no"].startswith("TS")
+
+
+async def test_a_first_complaint_is_not_escalated(gateway, dispatcher, domain) -> None:
+    await ActionCreateTicket().run(dispatcher, confirmed_form("complaint_form", sender="web:first"), domain)
+    assert "web:first" not in gateway.handoffs
+    assert any("在承诺时间内把处理结果告诉您" in r for r in texts(dispatcher, domain))

@@ -41,3 +41,17 @@ async def test_an_unclear_non_question_is_not_sent_to_the_handbook(dispatcher, d
         {"name": "nlu_fallback", "confidence": 0.5}, {"name": "greet", "confidence": 0.45}]
     await ActionHandleFallback().run(dispatcher, tracker, domain)
     assert dispatcher.messages[0]["response"] == "utter_ask_rephrase"
+
+
+async def test_offering_a_human_after_repeated_misunderstanding_records_the_reason(dispatcher, domain) -> None:
+    history = [user_event("嗯那个就是", "nlu_fallback"), {"event": "action", "name": "action_handle_fallback"}]
+    events = await ActionHandleFallback().run(dispatcher, make_tracker("就那个啊", "nlu_fallback", history=history), domain)
+    assert {"event": "slot", "name": "handoff_reason", "value": "repeated_fallback", "timestamp": None} in events
+
+
+async def test_a_third_miss_in_a_row_hands_over_to_a_human(gateway, dispatcher, domain) -> None:
+    history = [user_event("嗯那个就是", "nlu_fallback"), {"event": "action", "name": "action_handle_fallback"},
+               user_event("就那个啊", "nlu_fallback"), {"event": "action", "name": "action_handle_fallback"}]
+    tracker = make_tracker("啊啊啊", "nlu_fallback", history=history)
+    await ActionHandleFallback().run(dispatcher, tracker, domain)
+    assert gateway.handoffs[tracker.sender_id]["reason"] == "repeated_fallback"

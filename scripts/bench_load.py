@@ -1,0 +1,208 @@
+"""`make bench`: many concurrent conversations through the gateway's widget API, and the same messages
+straight to Rasa's REST channel, on the running stack this script starts. Prints and records throughput,
+p50/p95/p99 latency, errors, the gateway's overhead and the peak memory of every process.
+
+Each virtual customer opens a session, asks a fee question, reports a fault through the whole repair form and
+checks the ticket, pausing 1-3 s between messages as a person does. Figures go to docs/benchmarks.md; nothing
+here passes or fails. Runs in the gateway's environment (python -m scripts.bench_load).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import platform
+import random
+import statistics
+import subprocess
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from scripts.stack import ROOT, Stack, embedded_redis, free_port
+
+BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
+LEVELS = [int(x) for x in os.environ.get("BENCH_LEVELS", "10,25,50,100,150").split(",")]
+THINK = (1.0, 3.0)
+FAULT = "我家燃气表不走字了"
+
+
+@dataclass
+class Run:
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+    messages: int = 0
+    seconds: float = 0.0
+
+    def percentile(self, q: int) -> float:
+        if len(self.latencies) < 2:
+            return self.latencies[0] if self.latencies else 0.0
+        return statistics.quantiles(self.latencies, n=100, method="inclusive")[q - 1]
+
+    @property
+    def throughput(self) -> float:
+        return self.messages / self.seconds if self.seconds else 0.0
+
+
+def answer_for(prompt: str) -> str:
+    """What a customer filling the repair form says next."""
+    if "信息对吗" in prompt:
+        return "/affirm"
+    if "燃气、电力还是供热" in prompt:
+        return "燃气"
+    if "户号" in prompt:
+        return "跳过"
+    if "电话" in prompt:
+        return "13812345678"
+    if "地址" in prompt:
+        return "幸福小区8栋1单元1201"
+    return "燃气表不走字"
+
+
+async def timed(run: Run, request) -> httpx.Response | None:
+    started = time.perf_counter()
+    try:
+        response = await request
+        ok = response.status_code == 200
+    except httpx.HTTPError:
+        response, ok = None, False
+    run.latencies.append((time.perf_counter() - started) * 1000)
+    run.messages += 1
+    run.errors += not ok
+    return response if ok else None
+
+
+async def customer_via_gateway(http: httpx.AsyncClient, run: Run) -> None:
+    session = (await http.post("/api/session")).json()
+    headers = {"Authorization": f"Bearer {session['token']}"}
+
+    async def say(text: str) -> str:
+        await asyncio.sleep(random.uniform(*THINK))
+        response = await timed(run, http.post("/api/messages", json={"text": text}, headers=headers))
+        return " ".join(m["text"] for m in response.json()["messages"]) if response else ""
+
+    await say("燃气费在哪交")
+    reply = await say(FAULT)
+    for _ in range(8):
+        if "工单号" in reply or not reply:
+            break
+        reply = await say(answer_for(reply))
+    await say("查一下我的工单")
+
+
+async def customer_via_rasa(http: httpx.AsyncClient, run: Run, sender: str) -> None:
+    async def say(text: str) -> str:
+        await asyncio.sleep(random.uniform(*THINK))
+        response = await timed(run, http.post("/webhooks/rest/webhook", json={"sender": sender, "message": text}))
+        return " ".join(m.get("text", "") for m in response.json()) if response else ""
+
+    await say("燃气费在哪交")
+    reply = await say(FAULT)
+    for _ in range(8):
+        if "工单号" in reply or not reply:
+            break
+        reply = await say(answer_for(reply))
+    await say("查一下我的工单")
+
+
+async def load(base_url: str, users: int, direct: bool) -> Run:
+    run = Run()
+    limits = httpx.Limits(max_connections=users + 10)
+    async with httpx.AsyncClient(base_url=base_url, timeout=30, limits=limits) as http:
+        started = time.perf_counter()
+        tag = f"bench-{time.time_ns()}"
+        await asyncio.gather(*(customer_via_rasa(http, run, f"{tag}-{i}") if direct else customer_via_gateway(http, run)
+                               for i in range(users)))
+        run.seconds = time.perf_counter() - started
+    return run
+
+
+class PeakMemory:
+    """Peak resident memory of each process (VmHWM from /proc), read when the run ends."""
+
+    def __init__(self, processes: dict[str, int]) -> None:
+        self.processes = processes
+
+    def read(self) -> dict[str, float]:
+        peaks = {}
+        for name, pid in self.processes.items():
+            try:
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        peaks[name] = int(line.split()[1]) / 1024
+            except OSError:
+                pass
+        return peaks
+
+
+def write_section(text: str) -> None:
+    target = ROOT / "docs" / "benchmarks.md"
+    current = target.read_text(encoding="utf-8") if target.exists() else ""
+    start, end = "<!-- load:start -->", "<!-- load:end -->"
+    block = f"{start}\n{text}\n{end}"
+    if start in current:
+        current = current.split(start)[0] + block + current.split(end, 1)[1]
+    else:
+        current = current.rstrip() + "\n\n" + block + "\n"
+    target.write_text(current, encoding="utf-8")
+
+
+def model_path() -> Path:
+    """The trained model (trained first if its inputs changed), from the bot's environment."""
+    subprocess.run([str(BOT_PYTHON), "-m", "scripts.model", "train"], cwd=ROOT, check=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return Path(subprocess.run([str(BOT_PYTHON), "-m", "scripts.model", "path"], cwd=ROOT, check=True, text=True,
+                               capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.strip())
+
+
+def main() -> None:
+    with ExitStack() as stack:
+        redis_url = os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis())
+        database = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / '.run' / 'bench.db'}"
+        services = Stack(model=model_path(), redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
+                         gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "bench-logs",
+                         extra_env={"DATABASE_URL": database, "MESSAGES_PER_MINUTE": "1000",
+                                    "RASA_TIMEOUT_SECONDS": "30"})
+        stack.callback(services.stop)
+        services.start()
+        names = ["actions", "rasa", "gateway"]
+        memory = PeakMemory({n: p.pid for n, p in zip(names, services.processes)})
+        rows, direct = [], None
+        for users in LEVELS:
+            via_gateway = asyncio.run(load(services.gateway_url, users, direct=False))
+            rows.append((users, via_gateway))
+            print(f"{users:4d} customers via gateway: {via_gateway.throughput:6.1f} msg/s, p50 {via_gateway.percentile(50):6.1f} "
+                  f"p95 {via_gateway.percentile(95):6.1f} p99 {via_gateway.percentile(99):6.1f} ms, errors {via_gateway.errors}")
+            if users == 50:
+                direct = asyncio.run(load(services.rasa_url, users, direct=True))
+                print(f"  50 customers straight to Rasa: p50 {direct.percentile(50):.1f} p99 {direct.percentile(99):.1f} ms")
+        peaks = memory.read()
+    fifty = next((r for u, r in rows if u == 50), None)
+    overhead = (fifty.percentile(50) / direct.percentile(50) - 1) if fifty and direct and direct.percentile(50) else None
+    breaking = next((u for u, r in rows if r.percentile(99) > 500), None)
+    lines = [
+        "## Load (widget API through the gateway)", "",
+        f"Latest run: {dt.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} CPUs, produced by "
+        "`make bench`. Each customer: a fee question, a repair form to the ticket, a status check; 1-3 s between "
+        "messages. One Rasa process, one action server, one gateway worker, "
+        f"{'PostgreSQL' if database.startswith('postgres') else 'SQLite'}, Redis.", "",
+        "| concurrent customers | messages | throughput (msg/s) | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| {u} | {r.messages} | {r.throughput:.1f} | {r.percentile(50):.0f} | {r.percentile(95):.0f} | "
+          f"{r.percentile(99):.0f} | {r.errors} |" for u, r in rows], "",
+    ]
+    if direct:
+        lines += [f"Same 50 customers straight to Rasa's REST channel: p50 {direct.percentile(50):.0f} ms, "
+                  f"p99 {direct.percentile(99):.0f} ms, {direct.errors} errors; gateway overhead at p50: "
+                  f"{overhead:+.0%}." if overhead is not None else "", ""]
+    lines += [f"p99 passes 500 ms at: {breaking or 'not reached'} concurrent customers.", "",
+              "Peak memory (RSS): " + ", ".join(f"{n} {mb:.0f} MB" for n, mb in peaks.items()) + "."]
+    write_section("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Failure drill: two Rasa processes behind one gateway, 200 conversations each sending 5 messages in a
+burst. Every conversation must get every reply, and its transcript must alternate message, reply, message...
+(no turn overtaking another, no reply lost), which holds only if each conversation is pinned to one Rasa
+process and processed one message at a time. Prints the figures; `make drill` runs it."""
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+from scripts.bench_load import BOT_PYTHON, model_path
+from scripts.stack import HOST, ROOT, Stack, embedded_redis, free_port, wait_until_up
+
+CONVERSATIONS, BURST = 200, 5
+MESSAGES = ["你好", "燃气费在哪交", "谢谢", "停气会提前通知吗", "再见"]
+
+
+async def conversation(http: httpx.AsyncClient) -> tuple[bool, int]:
+    session = (await http.post("/api/session")).json()
+    headers = {"Authorization": f"Bearer {session['token']}"}
+    responses = await asyncio.gather(*(http.post("/api/messages", json={"text": m}, headers=headers)
+                                       for m in MESSAGES[:BURST]), return_exceptions=True)
+    errors = sum(not isinstance(r, httpx.Response) or r.status_code != 200 for r in responses)
+    history = (await http.get("/api/messages", headers=headers)).json()["messages"]
+    roles = [m["role"] for m in history]
+    # Each customer message is followed by its own replies before the next customer message.
+    turns = [i for i, role in enumerate(roles) if role == "customer"]
+    ordered = len(turns) == BURST and all(roles[i + 1] == "bot" for i in turns)
+    return ordered and errors == 0, errors
+
+
+async def drill(base_url: str) -> tuple[int, int, float]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=httpx.Limits(max_connections=400)) as http:
+        started = time.perf_counter()
+        results = await asyncio.gather(*(conversation(http) for _ in range(CONVERSATIONS)))
+        return sum(ok for ok, _ in results), sum(e for _, e in results), time.perf_counter() - started
+
+
+def main() -> None:
+    with ExitStack() as stack:
+        redis_url = os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis())
+        model = model_path()
+        second_port = free_port()
+        services = Stack(model=model, redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
+                         gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "drill-logs",
+                         extra_env={"DATABASE_URL": f"sqlite:///{ROOT / '.run' / 'drill.db'}",
+                                    "MESSAGES_PER_MINUTE": "1000", "RASA_TIMEOUT_SECONDS": "60"})
+        services.extra_env["RASA_URL"] = f"{services.rasa_url},http://{HOST}:{second_port}"
+        stack.callback(services.stop)
+        second = services._spawn("rasa-2", [str(BOT_PYTHON), "-m", "rasa", "run", "--model", str(model),
+                                            "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
+                                            "--interface", HOST, "--port", str(second_port)])
+        services.start()
+        wait_until_up(f"http://{HOST}:{second_port}/", 180, second)
+        ordered, errors, seconds = asyncio.run(drill(services.gateway_url))
+    print(f"Two Rasa processes, {CONVERSATIONS} conversations x {BURST} messages in a burst: "
+          f"{ordered}/{CONVERSATIONS} conversations complete and in order, {errors} failed requests, {seconds:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
