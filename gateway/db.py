@@ -28,9 +28,11 @@ def sync_url(url: str) -> str:
 
 
 def make_engine(url: str) -> AsyncEngine:
+    # hide_parameters: a failed statement's values (phone numbers, addresses) stay out of exceptions and logs.
     if url.startswith("sqlite"):
-        return create_async_engine(async_url(url), connect_args={"timeout": 30})
-    return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True)
+        return create_async_engine(async_url(url), connect_args={"timeout": 30}, hide_parameters=True)
+    return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True,
+                               hide_parameters=True)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

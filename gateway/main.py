@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 
-from gateway import handoffs
+from gateway import handoffs, log_masking
 from gateway.api import agent, internal, widget
 from gateway.channels import voice, wechat
 from gateway.channels.wechat_api import WeChatApi
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if not settings.redis_url:
             raise RuntimeError("REDIS_URL is not set (scripts/stack.py starts an embedded Redis for you)")
+        log_masking.install()
         engine = make_engine(settings.database_url)
         app.state.settings = settings
         app.state.sessionmaker = make_sessionmaker(engine)

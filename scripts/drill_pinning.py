@@ -5,6 +5,7 @@ process and processed one message at a time. Prints the figures; `make drill` ru
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import time
 from contextlib import ExitStack
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from scripts.bench_load import BOT_PYTHON, model_path
+from scripts.bench_load import BOT_PYTHON, model_path, write_section
 from scripts.stack import HOST, ROOT, Stack, embedded_redis, free_port, wait_until_up
 
 CONVERSATIONS, BURST = 200, 5
@@ -57,8 +58,10 @@ def main() -> None:
         services.start()
         wait_until_up(f"http://{HOST}:{second_port}/", 180, second)
         ordered, errors, seconds = asyncio.run(drill(services.gateway_url))
-    print(f"Two Rasa processes, {CONVERSATIONS} conversations x {BURST} messages in a burst: "
-          f"{ordered}/{CONVERSATIONS} conversations complete and in order, {errors} failed requests, {seconds:.1f} s")
+    line = (f"Two Rasa processes, {CONVERSATIONS} conversations x {BURST} messages in a burst: "
+            f"{ordered}/{CONVERSATIONS} conversations complete and in order, {errors} failed requests, {seconds:.1f} s")
+    print(line)
+    write_section("drill", f"## Pinning drill\n\nLatest run: {dt.date.today().isoformat()}, `make drill`. {line}.")
 
 
 if __name__ == "__main__":

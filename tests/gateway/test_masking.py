@@ -15,3 +15,16 @@ def test_nested_packets_are_masked() -> None:
     assert mask_value(packet)["customer"]["phone"] == "139****5678"
     assert mask_value(packet)["transcript"][0]["text"] == "电话139****5678"
 
+
+
+def test_log_lines_are_masked(caplog) -> None:
+    import logging
+
+    from gateway.log_masking import MaskingFilter
+
+    logger = logging.getLogger("gateway.test")
+    logger.addFilter(MaskingFilter())
+    with caplog.at_level(logging.INFO, logger="gateway.test"):
+        logger.info("customer %s said: 身份证%s", "13812345678", "110101199003071234")
+    assert "13812345678" not in caplog.text and "138****5678" in caplog.text
+    assert "110101199003071234" not in caplog.text
