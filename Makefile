@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train run test validate eval bench bench-nlu drill clean
+.PHONY: help setup train run test validate eval bench bench-nlu drills clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -57,8 +57,9 @@ bench-nlu: setup  ## Training time, model size and parse latency
 bench: train  ## Load benchmark: concurrent conversations through the gateway and straight to Rasa
 	$(GW_PY) -m scripts.bench_load
 
-drill: train  ## Failure drill: two Rasa processes, 200 conversations x 5 messages in a burst, order checked
+drills: train  ## Failure drills: pinning under bursts with two Rasa processes; gateway restart during handoffs
 	$(GW_PY) -m scripts.drill_pinning
+	$(GW_PY) -m scripts.drill_gateway_restart
 
 clean:  ## Remove environments, models and results
 	rm -rf .venv bot/models bot/results .run

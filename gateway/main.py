@@ -12,6 +12,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 
 from gateway import handoffs, log_masking
 from gateway.api import agent, internal, widget
@@ -74,6 +76,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if length and length.isdigit() and int(length) > settings.max_body_bytes:
             return JSONResponse({"detail": "请求体过大"}, status_code=413)
         return await call_next(request)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(RedisError)
+    async def unavailable(request: Request, error: Exception) -> JSONResponse:
+        # The database or Redis is down: say so clearly; the client may retry (idempotency keys and client
+        # message ids make a retry safe), nothing is half-written (each change is one transaction).
+        logger.error("storage unavailable on %s %s: %s", request.method, request.url.path, type(error).__name__)
+        return JSONResponse({"detail": "系统繁忙，请稍后再试。"}, status_code=503, headers={"Retry-After": "30"})
 
     app.include_router(internal.router)
     app.include_router(widget.router)

@@ -1,7 +1,7 @@
 """Failure drill: two Rasa processes behind one gateway, 200 conversations each sending 5 messages in a
 burst. Every conversation must get every reply, and its transcript must alternate message, reply, message...
 (no turn overtaking another, no reply lost), which holds only if each conversation is pinned to one Rasa
-process and processed one message at a time. Prints the figures; `make drill` runs it."""
+process and processed one message at a time. Prints the figures; `make drills` runs it."""
 from __future__ import annotations
 
 import asyncio
@@ -61,7 +61,7 @@ def main() -> None:
     line = (f"Two Rasa processes, {CONVERSATIONS} conversations x {BURST} messages in a burst: "
             f"{ordered}/{CONVERSATIONS} conversations complete and in order, {errors} failed requests, {seconds:.1f} s")
     print(line)
-    write_section("drill", f"## Pinning drill\n\nLatest run: {dt.date.today().isoformat()}, `make drill`. {line}.")
+    write_section("drill", f"## Pinning drill\n\nLatest run: {dt.date.today().isoformat()}, `make drills`. {line}.")
 
 
 if __name__ == "__main__":

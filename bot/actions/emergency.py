@@ -17,6 +17,7 @@ from bot.actions.handoff import handoff_packet, send_handoff
 from bot.actions.knowledge_base import utility_code
 from bot.actions.tracker_view import latest_entity, latest_text
 from bot.components.hazard_patterns import Hazard, detect_hazard
+from gateway.masking import mask_text
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def emergency_ticket_body(tracker: Tracker, utility: str, text: str) -> dict[str
     address = parse_address(str(tracker.get_slot("address") or latest_entity(tracker, "address") or ""))
     return {"type": "repair", "utility": utility_code(utility), "conversation_id": tracker.sender_id,
             "channel": channel_of(tracker.sender_id), "contact_phone": phone or PENDING, "account_no": None,
-            "address": address or PENDING, "description": (text or "紧急情况")[:1000], "priority": "emergency",
+            "address": address or PENDING, "description": mask_text(text or "紧急情况")[:1000], "priority": "emergency",
             "customer_type": None, "external_pipeline": None}
 
 

@@ -18,6 +18,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.actions.tracker_view import latest_entity, latest_intent, latest_text
+from gateway.masking import mask_text
 
 FORM_TYPES = {"repair_form": "repair", "installation_form": "installation", "complaint_form": "complaint"}
 UTILITIES = ("燃气", "电力", "供热")
@@ -181,10 +182,12 @@ def describes_problem(text: str) -> bool:
 
 
 def parse_description(text: str) -> str | None:
+    """The problem in the customer's words, with any phone, ID card or bank card number masked: the ticket
+    does not need them, and the read-back must never repeat one."""
     if (text or "").startswith("/"):
         return None
     text = " ".join(unicodedata.normalize("NFKC", text or "").split())
-    return text[:1000] if len(re.sub(r"[\W_]", "", text)) >= 2 else None
+    return mask_text(text[:1000]) if len(re.sub(r"[\W_]", "", text)) >= 2 else None
 
 
 _STILL_YES = re.compile(r"没错|没问题|不错|没毛病")

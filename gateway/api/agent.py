@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
@@ -15,23 +17,27 @@ from gateway.conversations import message_dict, transcript
 from gateway.masking import mask_text, mask_value
 from gateway.models import Agent, AuditRecord, Handoff, Ticket
 from gateway.security import new_session_id, password_matches
+from gateway.text import TICKET_PATTERN, UUID_PATTERN, CleanStr, clean
 from gateway.tickets import TransitionError, as_dict, change_status, find
+
+HandoffId = Annotated[str, Path(pattern=UUID_PATTERN)]
+TicketNo = Annotated[str, Path(pattern=TICKET_PATTERN)]
 
 router = APIRouter(prefix="/agent/api", tags=["agent"])
 
 
 class Login(BaseModel):
-    username: str = Field(min_length=1, max_length=80)
+    username: CleanStr = Field(min_length=1, max_length=80)
     password: str = Field(min_length=1, max_length=200)
 
 
 class Reply(BaseModel):
-    text: str = Field(min_length=1, max_length=2000)
+    text: CleanStr = Field(min_length=1, max_length=2000)
 
 
 class StatusChange(BaseModel):
-    status: str
-    note: str | None = Field(default=None, max_length=1000)
+    status: CleanStr = Field(max_length=10)
+    note: CleanStr | None = Field(default=None, max_length=1000)
 
 
 @router.post("/login")
@@ -86,7 +92,7 @@ async def _handoff(session: SessionDep, handoff_id: str, agent: AgentIdentity) -
 
 
 @router.post("/handoffs/{handoff_id}/claim")
-async def claim(handoff_id: str, session: SessionDep, redis: RedisDep, agent: AgentDep) -> dict:
+async def claim(handoff_id: HandoffId, session: SessionDep, redis: RedisDep, agent: AgentDep) -> dict:
     try:
         handoff = await handoffs.claim(session, redis, handoff_id, agent.username)
     except handoffs.HandoffError as error:
@@ -95,7 +101,7 @@ async def claim(handoff_id: str, session: SessionDep, redis: RedisDep, agent: Ag
 
 
 @router.get("/handoffs/{handoff_id}")
-async def details(handoff_id: str, session: SessionDep, agent: AgentDep) -> dict:
+async def details(handoff_id: HandoffId, session: SessionDep, agent: AgentDep) -> dict:
     handoff = await _handoff(session, handoff_id, agent)
     messages = await transcript(session, handoff.conversation_id)
     return {**_summary(handoff), "packet": mask_value(handoff.packet),
@@ -103,7 +109,7 @@ async def details(handoff_id: str, session: SessionDep, agent: AgentDep) -> dict
 
 
 @router.post("/handoffs/{handoff_id}/messages")
-async def reply(handoff_id: str, body: Reply, session: SessionDep, redis: RedisDep, agent: AgentDep) -> dict:
+async def reply(handoff_id: HandoffId, body: Reply, session: SessionDep, redis: RedisDep, agent: AgentDep) -> dict:
     handoff = await _handoff(session, handoff_id, agent)
     try:
         return await handoffs.agent_says(session, redis, handoff, agent.username, body.text.strip())
@@ -112,7 +118,7 @@ async def reply(handoff_id: str, body: Reply, session: SessionDep, redis: RedisD
 
 
 @router.post("/handoffs/{handoff_id}/close", status_code=204)
-async def close(handoff_id: str, session: SessionDep, redis: RedisDep, agent: AgentDep) -> Response:
+async def close(handoff_id: HandoffId, session: SessionDep, redis: RedisDep, agent: AgentDep) -> Response:
     handoff = await _handoff(session, handoff_id, agent)
     if handoff.status == "closed":
         raise HTTPException(409, "会话已结束")
@@ -124,7 +130,7 @@ async def close(handoff_id: str, session: SessionDep, redis: RedisDep, agent: Ag
 
 @router.get("/tickets")
 async def search_tickets(session: SessionDep, agent: AgentDep, q: str = "") -> dict:
-    query = q.strip()
+    query = clean(q).strip()[:40]
     if not query:
         rows = await session.execute(select(Ticket).order_by(Ticket.id.desc()).limit(20))
     else:
@@ -135,7 +141,7 @@ async def search_tickets(session: SessionDep, agent: AgentDep, q: str = "") -> d
 
 
 @router.get("/tickets/{ticket_no}")
-async def ticket(ticket_no: str, session: SessionDep, agent: AgentDep) -> dict:
+async def ticket(ticket_no: TicketNo, session: SessionDep, agent: AgentDep) -> dict:
     found = await find(session, ticket_no)
     if found is None:
         raise HTTPException(404, "工单不存在")
@@ -143,7 +149,7 @@ async def ticket(ticket_no: str, session: SessionDep, agent: AgentDep) -> dict:
 
 
 @router.post("/tickets/{ticket_no}/status")
-async def set_status(ticket_no: str, body: StatusChange, request: Request, session: SessionDep,
+async def set_status(ticket_no: TicketNo, body: StatusChange, request: Request, session: SessionDep,
                      agent: AgentDep) -> dict:
     found = await find(session, ticket_no)
     if found is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import or_, select
 
@@ -11,6 +11,7 @@ from gateway import handoffs
 from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep
 from gateway.conversations import get_or_create
 from gateway.models import Conversation, Ticket
+from gateway.text import CONVERSATION_PATTERN, TICKET_PATTERN, CleanStr
 from gateway.tickets import IdempotencyConflict, NewTicket, as_dict, create_ticket, find
 
 router = APIRouter(prefix="/internal", tags=["internal"])
@@ -20,12 +21,12 @@ PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|待补充)$"
 class TicketRequest(BaseModel):
     type: Literal["repair", "installation", "complaint"]
     utility: Literal["gas", "electricity", "heat"]
-    conversation_id: str = Field(min_length=1, max_length=120)
+    conversation_id: str = Field(pattern=CONVERSATION_PATTERN)
     channel: Literal["web", "wechat", "voice", "rest"] = "rest"
     contact_phone: str = Field(pattern=PHONE)
     account_no: str | None = Field(default=None, pattern=r"^\d{6,12}$")
-    address: str | None = Field(default=None, max_length=200)
-    description: str = Field(min_length=1, max_length=1000)
+    address: CleanStr | None = Field(default=None, max_length=200)
+    description: CleanStr = Field(min_length=1, max_length=1000)
     priority: Literal["normal", "urgent", "emergency"] = "normal"
     customer_type: Literal["residential", "non_residential"] | None = None
     external_pipeline: bool | None = None
@@ -39,7 +40,7 @@ class TicketRequest(BaseModel):
 
 
 class HandoffRequest(BaseModel):
-    conversation_id: str = Field(min_length=1, max_length=120)
+    conversation_id: str = Field(pattern=CONVERSATION_PATTERN)
     channel: str = "rest"
     reason: str = "request_human"
     priority: Literal["normal", "urgent", "emergency"] = "normal"
@@ -47,7 +48,7 @@ class HandoffRequest(BaseModel):
     recent_intents: list[dict] = Field(default_factory=list)
     slots: dict = Field(default_factory=dict)
     tickets: list[dict] = Field(default_factory=list)
-    summary: str = Field(default="", max_length=500)
+    summary: CleanStr = Field(default="", max_length=500)
     transcript: list[dict] = Field(default_factory=list, max_length=200)
 
 
@@ -75,7 +76,9 @@ def _owns(conversation: Conversation, ticket: Ticket) -> bool:
 
 
 @router.get("/conversations/{conversation_id}/tickets")
-async def tickets_of(conversation_id: str, session: SessionDep, _: ServiceDep, ticket_no: str | None = None) -> dict:
+async def tickets_of(session: SessionDep, _: ServiceDep,
+                     conversation_id: Annotated[str, Path(pattern=CONVERSATION_PATTERN)],
+                     ticket_no: Annotated[str | None, Query(pattern=TICKET_PATTERN)] = None) -> dict:
     conversation = await session.get(Conversation, conversation_id)
     if conversation is None:
         return {"tickets": []}
@@ -99,7 +102,7 @@ VERIFY_ATTEMPTS_PER_HOUR = 5
 
 
 @router.post("/conversations/{conversation_id}/verify")
-async def verify(conversation_id: str, body: Verification, session: SessionDep, redis: RedisDep,
+async def verify(conversation_id: Annotated[str, Path(pattern=CONVERSATION_PATTERN)], body: Verification, session: SessionDep, redis: RedisDep,
                  _: ServiceDep) -> dict:
     """户号 plus the last four digits of the contact phone on one of that account's tickets proves the
     customer; a few attempts an hour per conversation keep guessing out."""

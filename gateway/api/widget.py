@@ -14,12 +14,13 @@ from gateway.api.deps import ConversationDep, RasaDep, RedisDep, SessionDep, Set
 from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create, message_dict, transcript
 from gateway.models import Conversation, Handoff, Rating
+from gateway.text import CleanStr
 
 router = APIRouter(prefix="/api", tags=["widget"])
 
 
 class MessageIn(BaseModel):
-    text: Annotated[str, Field(min_length=1)]
+    text: Annotated[CleanStr, Field(min_length=1)]
     client_id: str | None = Field(default=None, max_length=64)
 
 

@@ -22,6 +22,7 @@ from gateway.channels import options
 from gateway.channels.voice_render import speech
 from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create
+from gateway.masking import mask_text
 from gateway.models import Conversation
 from gateway.security import service_token_valid
 
@@ -204,6 +205,8 @@ async def _respond(request: Request, conversation: Conversation, body: Turn) -> 
         return _said(REPROMPT)
 
     if body.type == "dtmf":
+        if not body.digits:
+            return await _respond(request, conversation, body.model_copy(update={"type": "no_match"}))
         if body.digits == "0":
             return await _to_assistant(request, conversation, "/request_human")
         text = body.digits.rstrip("#")
@@ -225,6 +228,6 @@ async def _respond(request: Request, conversation: Conversation, body: Turn) -> 
             and detect_hazard(text) is None and text not in YES | NO:
         state["pending"] = text
         await _save(redis, call_id, state)
-        return _said(f"您是说：“{text}”吗？是请按1，不是请按2。")
+        return _said(f"您是说：“{mask_text(text)}”吗？是请按1，不是请按2。")
     await _save(redis, call_id, state)
     return await _to_assistant(request, conversation, text)
