@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.clock import CHINA, now
+from gateway.masking import mask_text
 from gateway.models import AuditRecord, IdempotencyRecord, Ticket, TicketCounter, TicketEvent
 from gateway.ticket_sla import sla_for
 
@@ -134,8 +135,6 @@ def overdue(ticket: Ticket, at: datetime | None = None) -> bool:
 
 
 def as_dict(ticket: Ticket, *, history: bool = False, mask: bool = False) -> dict[str, Any]:
-    from gateway.masking import mask_text
-
     moment = now()
     data = {
         "ticket_no": ticket.ticket_no, "type": ticket.type, "utility": ticket.utility, "status": ticket.status,

@@ -52,8 +52,8 @@ def evaluate(agent=None) -> dict[str, dict[str, float]]:
     for name, pairs in sets.items():
         questions = [q for _, q in pairs]
         hints = nlu_hints(agent, questions) if agent is not None else [(None, None)] * len(pairs)
-        hits = sum((ours.rank(q, intent=i, utility=u) or [None])[0] is not None and
-                   ours.rank(q, intent=i, utility=u)[0].entry.id == e for (e, q), (i, u) in zip(pairs, hints))
+        firsts = [next(iter(ours.rank(q, intent=i, utility=u, limit=1)), None) for q, (i, u) in zip(questions, hints)]
+        hits = sum(hit is not None and hit.entry.id == e for hit, (e, _) in zip(firsts, pairs))
         plain = sum(baseline.first(q) == e for e, q in pairs)
         results[name] = {"n": len(pairs), "ours": hits / len(pairs), "bm25": plain / len(pairs)}
     return results

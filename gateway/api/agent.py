@@ -169,7 +169,7 @@ async def set_status(ticket_no: TicketNo, body: StatusChange, request: Request, 
 
 
 @router.get("/events")
-async def live(redis: RedisDep, agent: AgentDep, session: SessionDep) -> StreamingResponse:
+async def live(redis: RedisDep, agent: AgentDep) -> StreamingResponse:
     def accept(event: dict) -> bool:
         # Customer messages only reach the agent who owns the conversation (or a supervisor); the queue
         # signal carries no content and goes to everyone.

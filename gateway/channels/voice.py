@@ -181,8 +181,8 @@ async def turn(call_id: str, body: Turn, request: Request, _: Platform) -> Reply
 
 async def _respond(request: Request, conversation: Conversation, body: Turn) -> Reply:
     redis = request.app.state.redis
-    state = await _state(redis, conversation.id.removeprefix("voice:"))
     call_id = conversation.id.removeprefix("voice:")
+    state = await _state(redis, call_id)
 
     if body.type == "hangup":
         async with request.app.state.sessionmaker() as session:

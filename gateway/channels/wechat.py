@@ -83,11 +83,8 @@ def _text_of(message: Any) -> str | None:
         return message.content
     if message.type == "voice":
         return (message.recognition or "").strip() or "[听不清的语音]"
-    if message.type == "event":
-        if message.event == "subscribe":
-            return "/greet"
-        if message.event == "click":
-            return MENU.get(message.key)
+    if message.type == "event" and message.event == "click":
+        return MENU.get(message.key)
     return None
 
 
@@ -124,11 +121,11 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
         return Response("success", media_type="text/plain")   # a retry: the first copy answers
     if message.type == "event" and message.event == "unsubscribe":
         return Response("success", media_type="text/plain")
+    if message.type == "event" and message.event == "subscribe":
+        return _reply(WELCOME, message, crypto, nonce, timestamp)
     text = _text_of(message)
     if text is None:
         return _reply(UNSUPPORTED, message, crypto, nonce, timestamp)
-    if message.type == "event" and message.event == "subscribe":
-        return _reply(WELCOME, message, crypto, nonce, timestamp)
 
     openid = message.source
     conversation_id = f"wechat:{openid}"

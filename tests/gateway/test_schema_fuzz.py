@@ -35,7 +35,9 @@ schema = schemathesis.from_pytest_fixture("openapi_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+# derandomize: the same generated cases on every run, so CI does not flake on a new random draw; widen
+# max_examples locally to explore further.
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_generated_requests_never_crash_the_gateway(case, credentials) -> None:
     headers = next((h for prefix, h in credentials.items() if case.path.startswith(prefix)), {})
     if case.path == "/agent/api/logout":

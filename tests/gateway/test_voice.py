@@ -120,6 +120,8 @@ def test_bad_turns_are_refused(client) -> None:
     url = f"/voice/v1/calls/{call.call_id}/turns"
     assert client.post(url, headers=call.headers, json={"turn_id": "x", "type": "dance"}).status_code == 422
     assert client.post(url, headers=call.headers, json={"turn_id": "y", "type": "dtmf", "digits": "12ab"}).status_code == 422
+    empty = client.post(url, headers=call.headers, json={"turn_id": "w", "type": "dtmf"})
+    assert empty.status_code == 200 and "没有听清" in empty.json()["say"]["text"], "no digits counts as no-match"
     assert client.post("/voice/v1/calls/nope/turns", headers=call.headers,
                        json={"turn_id": "z", "type": "no_input"}).status_code == 404
 

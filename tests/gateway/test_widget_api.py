@@ -62,3 +62,11 @@ def test_customers_never_see_each_others_conversations(client) -> None:
     bob, _ = widget_session(client)
     client.post("/api/messages", json={"text": "我的电话是13812345678"}, headers=alice)
     assert all("13812345678" not in m["text"] for m in client.get("/api/messages", headers=bob).json()["messages"])
+
+
+def test_control_characters_are_stripped_at_the_edge_not_refused_by_the_database(client) -> None:
+    headers, _ = widget_session(client)
+    reply = client.post("/api/messages", json={"text": "燃气费\u0000在哪交"}, headers=headers)
+    assert reply.status_code == 200
+    stored = client.get("/api/messages", headers=headers).json()["messages"][0]["text"]
+    assert stored == "燃气费在哪交"
