@@ -1,12 +1,18 @@
 """One customer message, from any channel: stored first, then answered by the bot or routed to the agent.
 
 Messages of one conversation are handled one at a time (a Redis lock), so replies keep their order even with
-several gateway processes, and the same client message id never produces two turns.
+several gateway processes, and the same client message id never produces two turns: once the bot has answered,
+its replies are kept under that id (before they are written to the database, so a database failure at that
+moment cannot make a retry ask the bot a second time; the retry stores and returns them).
+
+Rasa answers HTTP 200 with no messages when something behind it failed (its Redis, the action server): that
+is an outage too, and the customer is told so rather than left with silence.
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from redis.asyncio import Redis
@@ -14,12 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.components.hazard_patterns import detect_hazard
 from gateway import events, handoffs, keys
-from gateway.conversations import add_message, get_or_create, message_dict
+from gateway.conversations import add_message, get_or_create, last_customer_message_at, message_dict
 from gateway.masking import mask_text
 from gateway.models import Conversation
 from gateway.rasa_client import RasaClient, RasaUnavailable
 
 LOCK_SECONDS = 30
+UNAVAILABLE_NOTICE = "抱歉，系统暂时没能处理您的这条消息，请稍后再发一次。"
 
 
 @dataclass(frozen=True)
@@ -32,39 +39,65 @@ class BotUnavailable(Exception):
     """The customer's message is stored, but the assistant could not answer it now."""
 
 
-async def _to_bot(session: AsyncSession, rasa: RasaClient, conversation: Conversation, text: str) -> list[dict]:
-    try:
-        replies = await rasa.send(conversation.id, text)
-    except RasaUnavailable as error:
-        notice = await add_message(session, conversation.id, "system", "抱歉，智能助手暂时无法回复，请稍后再试或转人工客服。")
-        await session.commit()
-        raise BotUnavailable(message_dict(notice)) from error
-    stored = []
-    for reply in replies:
-        if reply.get("text"):
-            stored.append(await add_message(session, conversation.id, "bot", reply["text"], reply.get("buttons")))
+async def _unavailable(session: AsyncSession, conversation: Conversation) -> BotUnavailable:
+    notice = await add_message(session, conversation.id, "system", UNAVAILABLE_NOTICE)
+    await session.commit()
+    return BotUnavailable(message_dict(notice))
+
+
+async def _store_replies(session: AsyncSession, conversation_id: str, replies: list[dict]) -> list[dict]:
+    stored = [await add_message(session, conversation_id, "bot", r["text"], r.get("buttons")) for r in replies]
+    await session.commit()
     return [message_dict(m) for m in stored]
+
+
+async def _to_bot(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation: Conversation, text: str,
+                  previous_at: datetime | None, dedupe_key: str | None) -> list[dict]:
+    # When the customer last wrote: the assistant tells a customer whose conversation it lost (its Redis came
+    # back empty) instead of silently starting over (bot/actions/session_start.py).
+    metadata = {"previous_message_at": previous_at.timestamp()} if previous_at else {}
+    try:
+        replies = [r for r in await rasa.send(conversation.id, text, metadata) if r.get("text")]
+    except RasaUnavailable as error:
+        raise await _unavailable(session, conversation) from error
+    if not replies:
+        raise await _unavailable(session, conversation)
+    if dedupe_key:
+        await redis.set(dedupe_key, json.dumps({"unsaved": replies}, ensure_ascii=False), ex=keys.DEDUPE_TTL)
+    return await _store_replies(session, conversation.id, replies)
+
+
+async def _remember(redis: Redis, dedupe_key: str, turn: Turn) -> None:
+    await redis.set(dedupe_key, json.dumps({"messages": turn.messages, "state": turn.state}, ensure_ascii=False),
+                    ex=keys.DEDUPE_TTL)
 
 
 async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation_id: str, channel: str,
                  text: str, client_id: str | None = None, customer_key: str | None = None) -> Turn:
     async with redis.lock(keys.conversation_lock(conversation_id), timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
-        if client_id:
-            cached = await redis.get(keys.dedupe(conversation_id, client_id))
+        dedupe_key = keys.dedupe(conversation_id, client_id) if client_id else None
+        if dedupe_key:
+            cached = await redis.get(dedupe_key)
             if cached:
                 data = json.loads(cached)
-                return Turn(data["messages"], data["state"])
-        turn = await _handle(session, redis, rasa, conversation_id, channel, text, customer_key)
-        if client_id:
-            await redis.set(keys.dedupe(conversation_id, client_id),
-                            json.dumps({"messages": turn.messages, "state": turn.state}, ensure_ascii=False),
-                            ex=keys.DEDUPE_TTL)
+                if "unsaved" not in data:
+                    return Turn(data["messages"], data["state"])
+                # The bot answered this message but the database failed before the replies were stored.
+                messages = await _store_replies(session, conversation_id, data["unsaved"])
+                conversation = await session.get(Conversation, conversation_id)
+                turn = Turn(messages, conversation.state if conversation else "bot")
+                await _remember(redis, dedupe_key, turn)
+                return turn
+        turn = await _handle(session, redis, rasa, conversation_id, channel, text, customer_key, dedupe_key)
+        if dedupe_key:
+            await _remember(redis, dedupe_key, turn)
         return turn
 
 
 async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation_id: str, channel: str,
-                  text: str, customer_key: str | None) -> Turn:
+                  text: str, customer_key: str | None, dedupe_key: str | None) -> Turn:
     conversation = await get_or_create(session, conversation_id, channel, customer_key)
+    previous_at = await last_customer_message_at(session, conversation.id)
     customer = await add_message(session, conversation.id, "customer", text)
     await session.commit()
     if conversation.state in ("waiting", "agent"):
@@ -78,11 +111,9 @@ async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, convers
             if detect_hazard(text) is None:
                 return Turn([], conversation.state)
             # Safety first, even in the queue or with an agent: the assistant answers a danger at once.
-            replies = await _to_bot(session, rasa, conversation, text)
-            await session.commit()
+            replies = await _to_bot(session, redis, rasa, conversation, text, previous_at, dedupe_key)
             return Turn(replies, conversation.state)
         conversation.state = "bot"
-    replies = await _to_bot(session, rasa, conversation, text)
-    await session.commit()
+    replies = await _to_bot(session, redis, rasa, conversation, text, previous_at, dedupe_key)
     await session.refresh(conversation)   # the bot may have handed off during this turn
     return Turn(replies, conversation.state)

@@ -1,9 +1,10 @@
 """Conversations and their transcript: who the customer is, who answers (bot, queue or agent)."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +33,12 @@ async def add_message(session: AsyncSession, conversation_id: str, role: str, te
     session.add(message)
     await session.flush()
     return message
+
+
+async def last_customer_message_at(session: AsyncSession, conversation_id: str) -> datetime | None:
+    row = await session.execute(select(func.max(Message.at)).where(Message.conversation_id == conversation_id,
+                                                                   Message.role == "customer"))
+    return row.scalar()
 
 
 async def transcript(session: AsyncSession, conversation_id: str, limit: int = 200) -> list[Message]:

@@ -27,14 +27,20 @@ class RasaClient:
     def pinned(self, conversation_id: str) -> httpx.AsyncClient:
         return self._clients[zlib.crc32(conversation_id.encode()) % len(self._clients)]
 
-    async def send(self, conversation_id: str, text: str) -> list[dict[str, Any]]:
+    async def send(self, conversation_id: str, text: str,
+                   metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The bot's replies; metadata reaches the actions (`session_started_metadata` at a session start)."""
         try:
             response = await self.pinned(conversation_id).post(
-                "/webhooks/rest/webhook", json={"sender": conversation_id, "message": text})
+                "/webhooks/rest/webhook", json={"sender": conversation_id, "message": text,
+                                                "metadata": metadata or {}})
             response.raise_for_status()
-            return response.json()
+            replies = response.json()
         except (httpx.HTTPError, ValueError) as error:
             raise RasaUnavailable(str(error)) from error
+        if not isinstance(replies, list):
+            raise RasaUnavailable("Rasa answered with something other than a list of messages")
+        return [r for r in replies if isinstance(r, dict)]
 
     async def close(self) -> None:
         for client in self._clients:

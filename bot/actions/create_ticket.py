@@ -1,9 +1,17 @@
 """Registers the ticket of a confirmed form with the gateway and tells the customer its number, the promised
-date with its source, and what happens next. A ticket the gateway did not confirm is never announced."""
+date with its source, and what happens next. A ticket the gateway did not confirm is never announced.
+
+When the gateway cannot be reached or fails (a database or network outage), nothing is lost and nothing is
+doubled: the form's answers stay in the conversation, the customer is told plainly and offered a one-tap
+retry ("重新提交"), and the retry sends the same idempotency key, so a first attempt that did reach the
+database (its answer lost on the way back) returns the same ticket instead of a second one."""
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,32 +29,28 @@ KINDS = {"repair": "报修", "installation": "报装申请", "complaint": "投�
 NEXT_STEPS = {"repair": "utter_ticket_next_repair", "installation": "utter_ticket_next_installation",
               "complaint": "utter_ticket_next_complaint"}
 CUSTOMER_TYPES = {"residential": "居民", "non_residential": "非居民"}
-_CN_DIGITS = dict(zip("0123456789", "零一二三四五六七八九"))
+RETRY_SLOT = "ticket_retry"
+SHANGHAI = timezone(timedelta(hours=8))
 
 
 def latest_user_event(tracker: Tracker) -> dict[str, Any]:
     return next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
 
 
-def idempotency_key(tracker: Tracker, purpose: str) -> str:
-    """<conversation>:<form or purpose>:<message_id of the latest user message>: a retried run of the same turn
-    sends the same key, so the gateway returns the same ticket instead of a second one."""
-    event = latest_user_event(tracker)
-    message_id = event.get("message_id") or (event.get("parse_data") or {}).get("message_id") \
-        or f"t{event.get('timestamp')}"
-    return f"{tracker.sender_id}:{purpose}:{message_id}"[:200]
+def idempotency_key(tracker: Tracker, purpose: str, body: dict[str, Any]) -> str:
+    """<conversation>:<form or purpose>:<China date>:<hash of the request>. The same request from the same
+    conversation on the same day is one ticket however often it is sent: a retried action run, the customer's
+    "重新提交" after an outage, or Rasa processing a message again after its tracker could not be saved."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:24]
+    day = datetime.now(SHANGHAI).strftime("%Y%m%d")
+    return f"{tracker.sender_id[:150]}:{purpose}:{day}:{digest}"
 
 
-def spoken_ticket_no(ticket_no: str, channel: str = "web") -> str:
-    """BX20261123-0007 in groups a customer can note down: BX 2026 1123 0007; digit by digit on the phone
-    (a voice would otherwise read 2026 as a number)."""
+def grouped_ticket_no(ticket_no: str) -> str:
+    """BX20261123-0007 in groups a customer can note down: BX 2026 1123 0007. (The gateway's voice channel
+    reads ticket numbers digit by digit itself.)"""
     match = re.fullmatch(r"([A-Z]+)(\d{4})(\d{4})-?(\d+)", ticket_no or "")
-    if not match:
-        return ticket_no
-    letters, *groups = match.groups()
-    if channel == "voice":
-        return "，".join([" ".join(letters), *("".join(_CN_DIGITS[d] for d in g) for g in groups)])
-    return " ".join([letters, *groups])
+    return " ".join(match.groups()) if match else ticket_no
 
 
 def ticket_body(tracker: Tracker, form: str) -> dict[str, Any]:
@@ -71,10 +75,10 @@ def installation_description(tracker: Tracker) -> str:
     return text
 
 
-def ticket_text(ticket: dict[str, Any], channel: str) -> str:
-    """Number (also in spoken groups) and promised date with its source; no date when the gateway gave none."""
+def ticket_text(ticket: dict[str, Any]) -> str:
+    """Number (also in groups) and promised date with its source; no date when the gateway gave none."""
     number = ticket["ticket_no"]
-    lines = [f"您的{KINDS.get(ticket.get('type'), '工单')}已经登记好了，工单号是 {number}（{spoken_ticket_no(number, channel)}）。"]
+    lines = [f"您的{KINDS.get(ticket.get('type'), '工单')}已经登记好了，工单号是 {number}（{grouped_ticket_no(number)}）。"]
     sla = ticket.get("sla") or {}
     if ticket.get("due_text"):
         citation = f"（{sla['citation']}）" if sla.get("citation") else ""
@@ -105,15 +109,22 @@ class ActionCreateTicket(Action):
         if form is None or tracker.get_slot("ticket_confirmed") is not True:
             dispatcher.utter_message(response="utter_ticket_not_confirmed")
             return []
+        body = ticket_body(tracker, form)
         try:
-            ticket = await GatewayClient().create_ticket(ticket_body(tracker, form), idempotency_key(tracker, form))
+            ticket = await GatewayClient().create_ticket(body, idempotency_key(tracker, form, body))
         except GatewayError as error:
             logger.warning("ticket for %s not registered: %r", tracker.sender_id, error)
-            dispatcher.utter_message(response="utter_ticket_not_registered")
-            # The slots stay (the agent sees them in the packet); a new readback is needed before another try.
-            return [SlotSet("ticket_confirmed", None), *await request_human(dispatcher, tracker, reason="form_failed")]
-        dispatcher.utter_message(text=ticket_text(ticket, channel_of(tracker.sender_id)))
-        events = [SlotSet("last_ticket_no", ticket["ticket_no"]), *(SlotSet(slot, None) for slot in FORM_SLOTS)]
+            if error.transient:
+                # An outage: the answers stay, the customer's next "确认" tries again with the same key.
+                dispatcher.utter_message(response="utter_ticket_not_registered")
+                return [SlotSet(RETRY_SLOT, True)]
+            # The gateway refused the request itself: a person takes it, with the answers in the packet.
+            dispatcher.utter_message(response="utter_ticket_refused")
+            return [SlotSet("ticket_confirmed", None), SlotSet(RETRY_SLOT, None),
+                    *await request_human(dispatcher, tracker, reason="form_failed")]
+        dispatcher.utter_message(text=ticket_text(ticket))
+        events = [SlotSet("last_ticket_no", ticket["ticket_no"]), SlotSet(RETRY_SLOT, None),
+                  *(SlotSet(slot, None) for slot in FORM_SLOTS)]
         if FORM_TYPES[form] == "complaint" and await escalates(tracker, ticket["ticket_no"]):
             dispatcher.utter_message(response="utter_complaint_escalated")
             return events + await request_human(dispatcher, tracker, reason="complaint_escalation", priority="urgent")

@@ -10,7 +10,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.create_ticket import idempotency_key, latest_user_event, spoken_ticket_no
+from bot.actions.create_ticket import grouped_ticket_no, idempotency_key, latest_user_event
 from bot.actions.forms import parse_address, parse_phone
 from bot.actions.gateway_client import GatewayClient, GatewayError, channel_of
 from bot.actions.handoff import handoff_packet, send_handoff
@@ -84,8 +84,8 @@ class ActionReportEmergency(Action):
         client = GatewayClient(timeout_seconds=EMERGENCY_CALL_SECONDS)
         ticket = None
         try:
-            ticket = await client.create_ticket(emergency_ticket_body(tracker, utility, text),
-                                                idempotency_key(tracker, "emergency"))
+            body = emergency_ticket_body(tracker, utility, text)
+            ticket = await client.create_ticket(body, idempotency_key(tracker, "emergency", body))
         except GatewayError as error:
             logger.error("emergency ticket for %s not registered: %s", tracker.sender_id, error)
         tickets = [{"ticket_no": ticket["ticket_no"], "due_at": ticket.get("due_at")}] if ticket else []
@@ -98,8 +98,7 @@ class ActionReportEmergency(Action):
             events.append(SlotSet("handoff_requested", True))
         if ticket:
             dispatcher.utter_message(response="utter_emergency_ticket_registered", ticket_no=ticket["ticket_no"],
-                                     ticket_no_spoken=spoken_ticket_no(ticket["ticket_no"],
-                                                                       channel_of(tracker.sender_id)))
+                                     ticket_no_grouped=grouped_ticket_no(ticket["ticket_no"]))
             events.append(SlotSet("last_ticket_no", ticket["ticket_no"]))
         if handed_off is None:
             dispatcher.utter_message(response="utter_emergency_handoff_failed", hotline=HOTLINES[utility])

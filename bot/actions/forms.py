@@ -270,8 +270,8 @@ class TicketFormValidation(FormValidationAction, ABC):
                     for slot in tracker.slots_to_validate() if slot in FORM_SLOTS]
             return [ActionExecutionRejected(self.form_name()), *undo]
         events = await super().run(dispatcher, tracker, domain)
-        if requested is None:  # activation: a new request starts with a clean count
-            events.append(SlotSet(INVALID_ANSWERS, None))
+        if requested is None:  # activation: a new request starts with a clean count and replaces an unsent one
+            events += [SlotSet(INVALID_ANSWERS, None), SlotSet("ticket_retry", None)]
         return events
 
     def _is_answer(self, tracker: Tracker, requested: str) -> bool:

@@ -18,6 +18,12 @@ class GatewayError(Exception):
         super().__init__(message)
         self.status = status
 
+    @property
+    def transient(self) -> bool:
+        """No answer, a timeout, or a server-side failure (5xx, 429): the same request may succeed later.
+        A 4xx means the gateway refused this request itself, and sending it again would not help."""
+        return self.status is None or self.status >= 500 or self.status == 429
+
 
 class GatewayClient:
     """Async client for the action server → gateway calls. A session per call: actions are short and run on

@@ -9,6 +9,7 @@ from typing import Any
 DIGITS = "零一二三四五六七八九"
 _TICKET = re.compile(r"(?<![A-Za-z])([A-Z]{2})(\d{8})-(\d{4})(?!\d)")
 _LONG_NUMBER = re.compile(r"(?<![\d.])\d{7,}(?![\d.])")
+_GROUPED_TICKET = re.compile(r"（[A-Z]{2} \d{4} \d{4} \d{4}）")  # the written form's "（BX 2026 1123 0007）"
 _MARKUP = re.compile(r"[【】]")
 
 
@@ -21,7 +22,7 @@ def spell_digits(digits: str) -> str:
 
 
 def _speakable(text: str) -> str:
-    text = _MARKUP.sub("", text)
+    text = _GROUPED_TICKET.sub("", _MARKUP.sub("", text))
     text = _TICKET.sub(lambda m: f"{' '.join(m.group(1))}，{spell_digits(m.group(2))}，{spell_digits(m.group(3))}", text)
     text = _LONG_NUMBER.sub(lambda m: spell_digits(m.group(0)), text)
     text = re.sub(r"^\s*\d+\.\s*", "", text, flags=re.MULTILINE)

@@ -52,7 +52,7 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> Iterator[ContractGateway]:
 
 @dataclass
 class Assistant:
-    say: Callable[[str, str], list[dict[str, Any]]]
+    say: Callable[..., list[dict[str, Any]]]
     redis_url: str
     gateway: ContractGateway
 
@@ -75,8 +75,8 @@ def assistant() -> Iterator[Assistant]:
             env.setenv("GATEWAY_SERVICE_TOKEN", gateway.token)
             running.start()
 
-        def say(conversation: str, text: str) -> list[dict[str, Any]]:
-            body = json.dumps({"sender": conversation, "message": text}).encode()
+        def say(conversation: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+            body = json.dumps({"sender": conversation, "message": text, "metadata": metadata or {}}).encode()
             request = urllib.request.Request(f"{running.rasa_url}/webhooks/rest/webhook", data=body,
                                              headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=30) as response:

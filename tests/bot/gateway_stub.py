@@ -23,6 +23,7 @@ class ContractGateway:
     token: str = TOKEN
     delay_seconds: float = 0.0
     ticket_status: int | None = None  # answer ticket creation with this error status instead
+    lost_answers: int = 0             # register this many tickets, then answer 502 as if the answer got lost
     tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
     keys: dict[str, tuple[dict[str, Any], str]] = field(default_factory=dict)
     handoffs: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -86,6 +87,9 @@ class ContractGateway:
             return web.json_response(self.public(self.tickets[number]), status=200)
         ticket = self._new_ticket(body)
         self.keys[key] = (body, ticket["ticket_no"])
+        if self.lost_answers:
+            self.lost_answers -= 1
+            return web.json_response({"detail": "bad gateway"}, status=502)
         return web.json_response(self.public(ticket), status=201)
 
     @staticmethod

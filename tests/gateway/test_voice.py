@@ -75,6 +75,7 @@ def test_a_repair_report_ends_with_the_ticket_number_read_digit_by_digit(client,
     assert "工单号" in text
     assert re.search(rf"B X，[{CHINESE_DIGITS} ]+，[{CHINESE_DIGITS} ]+", text), text
     assert not re.search(r"BX\d{8}", text), "no raw ticket number in speech"
+    assert text.count("B X") == 1 and "2026" not in text, "the number is read once, digit by digit"
     tickets = internal.get(f"/internal/conversations/voice:{call.call_id}/tickets").json()["tickets"]
     assert tickets and tickets[0]["account_no"] == "20318845" and tickets[0]["contact_phone"] == "13812345678"
 

@@ -1,12 +1,13 @@
 """action_create_ticket and the gateway client: one ticket per confirmed form, announced only when it exists."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
 from rasa_sdk import Tracker
 
-from bot.actions.create_ticket import ActionCreateTicket, spoken_ticket_no
+from bot.actions.create_ticket import ActionCreateTicket, grouped_ticket_no
 from bot.actions.forms import FORM_SLOTS, NO_ACCOUNT
 from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.settings import GatewaySettings
@@ -50,26 +51,28 @@ async def test_the_customer_reads_the_number_the_promised_date_with_its_source_a
 async def test_the_ticket_body_follows_the_contract(gateway, dispatcher, domain) -> None:
     await ActionCreateTicket().run(dispatcher, confirmed_form(), domain)
     [request] = gateway.ticket_requests
-    assert request["key"] == "web:3f2a:repair_form:msg-1"
+    assert re.fullmatch(r"web:3f2a:repair_form:20\d{6}:[0-9a-f]{24}", request["key"]), request["key"]
     assert request["body"] == {
         "type": "repair", "utility": "gas", "conversation_id": "web:3f2a", "channel": "web",
         "contact_phone": "13812345678", "account_no": None, "address": "幸福小区8栋1单元1201",
         "description": "燃气表不走字了", "priority": "normal", "customer_type": None, "external_pipeline": None}
 
 
-async def test_the_same_turn_run_twice_creates_one_ticket(gateway, dispatcher, domain) -> None:
-    """A retried action run (same confirming message) re-sends the same key: same ticket, no second one."""
+async def test_the_same_request_sent_again_is_one_ticket(gateway, dispatcher, domain) -> None:
+    """Rasa may run the confirming turn again (its tracker could not be saved, the customer retried): a new
+    message id, the same request, the same key, the same ticket."""
     first = await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-7"), domain)
-    second = await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-7"), domain)
+    second = await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-8"), domain)
     assert len(gateway.tickets) == 1
     assert slot_values(first)["last_ticket_no"] == slot_values(second)["last_ticket_no"] == "BX20261123-0001"
     assert len({r["key"] for r in gateway.ticket_requests}) == 1
 
 
-async def test_a_new_confirmation_is_a_new_ticket(gateway, dispatcher, domain) -> None:
-    await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-1"), domain)
-    await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-2"), domain)
-    assert sorted(gateway.tickets) == ["BX20261123-0001", "BX20261123-0002"]
+async def test_a_different_request_is_a_new_ticket(gateway, dispatcher, domain) -> None:
+    await ActionCreateTicket().run(dispatcher, confirmed_form(), domain)
+    await ActionCreateTicket().run(dispatcher, confirmed_form(slots={"description": "燃气灶打不着火"}), domain)
+    await ActionCreateTicket().run(dispatcher, confirmed_form(sender="web:9c1d"), domain)
+    assert sorted(gateway.tickets) == ["BX20261123-0001", "BX20261123-0002", "BX20261123-0003"]
 
 
 async def test_a_non_residential_gas_installation(gateway, dispatcher, domain) -> None:
@@ -84,27 +87,49 @@ async def test_a_non_residential_gas_installation(gateway, dispatcher, domain) -
     assert "约时间上门勘查" in texts(dispatcher, domain)[1]
 
 
-async def test_gateway_down_no_ticket_is_claimed_nothing_is_lost_and_no_human_is_promised(dispatcher, domain) -> None:
+async def test_gateway_down_no_ticket_is_claimed_the_answers_stay_and_a_retry_is_offered(dispatcher, domain) -> None:
     events = await ActionCreateTicket().run(dispatcher, confirmed_form(), domain)
     said = "\n".join(texts(dispatcher, domain))
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_ticket_not_registered", "utter_handoff_failed"]
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_ticket_not_registered"]
     assert "工单号是" not in said and "BX" not in said
-    assert "没能登记" in said and "不会丢失" in said
-    assert "正在为您转接" not in said
-    slots = slot_values(events)
-    assert "last_ticket_no" not in slots
-    assert slots["ticket_confirmed"] is None, "a new readback before another attempt"
-    assert "contact_phone" not in slots, "what the customer said is kept"
+    assert "没能登记" in said and "重新提交" in said
+    assert "转接" not in said, "no human is promised while the gateway is down"
+    assert domain["responses"]["utter_ticket_not_registered"][0]["buttons"] == [
+        {"title": "重新提交", "payload": "/affirm"}]
+    assert slot_values(events) == {"ticket_retry": True}, "the answers and the confirmation are kept"
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 429])
+async def test_an_outage_then_a_retry_registers_exactly_one_ticket(gateway, dispatcher, domain, status) -> None:
+    gateway.ticket_status = status
+    failed = await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-1"), domain)
+    assert slot_values(failed) == {"ticket_retry": True}
+    gateway.ticket_status = None
+    retried = await ActionCreateTicket().run(dispatcher, confirmed_form(slots={"ticket_retry": True},
+                                                                        message_id="msg-2"), domain)
+    assert slot_values(retried)["last_ticket_no"] == "BX20261123-0001"
+    assert slot_values(retried)["ticket_retry"] is None
+    assert list(gateway.tickets) == ["BX20261123-0001"]
+
+
+async def test_a_ticket_registered_but_its_answer_lost_is_not_registered_twice(gateway, dispatcher, domain) -> None:
+    gateway.lost_answers = 1
+    failed = await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-1"), domain)
+    assert slot_values(failed) == {"ticket_retry": True}
+    retried = await ActionCreateTicket().run(dispatcher, confirmed_form(message_id="msg-2"), domain)
+    assert slot_values(retried)["last_ticket_no"] == "BX20261123-0001"
+    assert list(gateway.tickets) == ["BX20261123-0001"], "the retry found the ticket the first attempt made"
 
 
 async def test_a_ticket_the_gateway_refuses_goes_to_a_human_with_the_details(gateway, dispatcher, domain) -> None:
-    gateway.ticket_status = 503
+    gateway.ticket_status = 422
     events = await ActionCreateTicket().run(dispatcher, confirmed_form(), domain)
-    assert [m.get("response") for m in dispatcher.messages] == ["utter_ticket_not_registered", "utter_handoff_pending"]
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_ticket_refused", "utter_handoff_pending"]
     packet = gateway.handoffs["web:3f2a"]
     assert packet["reason"] == "form_failed"
     assert packet["slots"]["contact_phone"] == "13812345678" and packet["slots"]["address"] == "幸福小区8栋1单元1201"
-    assert slot_values(events)["handoff_requested"] is True
+    slots = slot_values(events)
+    assert slots["handoff_requested"] is True and slots["ticket_confirmed"] is None and slots["ticket_retry"] is None
 
 
 async def test_nothing_is_registered_without_a_confirmation(gateway, dispatcher, domain) -> None:
@@ -113,9 +138,9 @@ async def test_nothing_is_registered_without_a_confirmation(gateway, dispatcher,
     assert dispatcher.messages[0]["response"] == "utter_ticket_not_confirmed"
 
 
-def test_ticket_numbers_are_read_in_groups() -> None:
-    assert spoken_ticket_no("BX20261123-0007") == "BX 2026 1123 0007"
-    assert spoken_ticket_no("BX20261123-0007", "voice") == "B X，二零二六，一一二三，零零零七"
+def test_ticket_numbers_are_written_in_groups() -> None:
+    assert grouped_ticket_no("BX20261123-0007") == "BX 2026 1123 0007"
+    assert grouped_ticket_no("not a number") == "not a number"
 
 
 # -- the client ----------------------------------------------------------------------------------------------------

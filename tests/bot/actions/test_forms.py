@@ -112,7 +112,7 @@ async def test_the_first_message_fills_utility_and_description(dispatcher, domai
                            entities=[entity("utility", "燃气")])
     events = await ValidateRepairForm().run(dispatcher, tracker, domain)
     assert slot_values(events) == {"utility": "燃气", "description": text, "ticket_confirmed": None,
-                                        "invalid_answers": None}
+                                        "invalid_answers": None, "ticket_retry": None}
     assert dispatcher.messages == []
 
 
