@@ -57,9 +57,10 @@ bench-nlu: setup  ## Training time, model size and parse latency
 bench: train  ## Load benchmark: concurrent conversations through the gateway and straight to Rasa
 	$(GW_PY) -m scripts.bench_load
 
-drills: train  ## Failure drills: pinning under bursts with two Rasa processes; gateway restart during handoffs
+drills: train  ## Failure drills: pinning, gateway restart, Redis restart, action server down, PostgreSQL outage
 	$(GW_PY) -m scripts.drill_pinning
 	$(GW_PY) -m scripts.drill_gateway_restart
+	$(GW_PY) -m scripts.drill_outages
 
 clean:  ## Remove environments, models and results
 	rm -rf .venv bot/models bot/results .run

@@ -36,6 +36,8 @@ async def _callback_offers(app: FastAPI) -> None:
         try:
             async with app.state.sessionmaker() as session:
                 await handoffs.offer_callbacks(session, app.state.redis, app.state.settings)
+        except (DBAPIError, RedisError) as error:  # an outage: one line per round, not a traceback
+            logger.error("callback offer round skipped, storage unavailable: %s", type(error).__name__)
         except Exception:  # a failed round must not stop the loop
             logger.exception("callback offer round failed")
 

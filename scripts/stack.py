@@ -138,9 +138,12 @@ class Stack:
                                           "--port", str(self.gateway_port), "--no-access-log"])
         wait_until_up(f"{self.gateway_url}/health", timeout, gateway)
 
+    def start_actions(self) -> subprocess.Popen:
+        return self._spawn("actions", [self.python, "-m", "rasa_sdk", "--actions", "bot.actions",
+                                       "--port", str(self.action_port)])
+
     def start(self, timeout: float = 180) -> None:
-        actions = self._spawn("actions", [self.python, "-m", "rasa_sdk", "--actions", "bot.actions",
-                                          "--port", str(self.action_port)])
+        actions = self.start_actions()
         rasa = self._spawn("rasa", [
             self.python, "-m", "rasa", "run", "--model", str(self.model), "--endpoints", "bot/endpoints.yml",
             "--credentials", "bot/credentials.yml", "--interface", HOST, "--port", str(self.rasa_port),
