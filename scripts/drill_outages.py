@@ -36,7 +36,6 @@ from scripts.tcp_proxy import TcpProxy
 
 CUSTOMERS = int(os.environ.get("DRILL_CUSTOMERS", "20"))
 DB_OUTAGE_SECONDS = float(os.environ.get("DRILL_DB_OUTAGE_SECONDS", "60"))
-CUT_AFTER_SECONDS = 0.3
 ONLY = os.environ.get("DRILL_ONLY", "")   # redis | actions | database: one drill (while working on it)
 POSTGRES = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 SERVICE_TOKEN = "drill-service-token-0123456789abcdef"
@@ -302,17 +301,24 @@ def action_server_drill(services: Stack, database_url: str) -> list[str]:
 
 def database_drill(services: Stack, proxy: TcpProxy, database_url: str) -> list[str]:
     def outage(started: threading.Event) -> None:
-        started.set()            # the customers confirm now; the database goes while their turns are in flight
-        time.sleep(CUT_AFTER_SECONDS)
+        # The customers confirm now; the database goes once a quarter of their tickets exist, so the other
+        # confirmations are in flight: stored by the gateway, with Rasa, or in the middle of the ticket call.
+        with psycopg.connect(database_url, autocommit=True) as watcher:
+            before = watcher.execute("SELECT count(*) FROM tickets").fetchone()[0]
+            started.set()
+            deadline = time.monotonic() + 20
+            while (watcher.execute("SELECT count(*) FROM tickets").fetchone()[0] - before < CUSTOMERS // 4
+                   and time.monotonic() < deadline):
+                time.sleep(0.01)
         proxy.cut()
         time.sleep(DB_OUTAGE_SECONDS)
         proxy.restore()
 
     tally, conversations = asyncio.run(run_customers(services.gateway_url, DB_OUTAGE_SECONDS + 240, outage, 0,
                                                      hold_confirmations=True))
-    line = report(f"PostgreSQL unreachable for {DB_OUTAGE_SECONDS:.0f} s, cut {CUT_AFTER_SECONDS} s after every "
-                  "customer confirmed the readback, while those turns were in flight (every connection cut, new ones "
-                  "refused)", tally, conversations, database_url)
+    line = report(f"PostgreSQL unreachable for {DB_OUTAGE_SECONDS:.0f} s, cut while the customers' confirmations were "
+                  f"being processed (after the first {CUSTOMERS // 4} tickets; every connection cut, new ones refused)",
+                  tally, conversations, database_url)
     line += f"; {proxy.connections_cut} open database connections were cut"
     print(line, flush=True)
     return [line]
