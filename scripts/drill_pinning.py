@@ -52,7 +52,7 @@ def main() -> None:
                                     "MESSAGES_PER_MINUTE": "1000", "RASA_TIMEOUT_SECONDS": "60"})
         services.extra_env["RASA_URL"] = f"{services.rasa_url},http://{HOST}:{second_port}"
         stack.callback(services.stop)
-        second = services._spawn("rasa-2", [str(BOT_PYTHON), "-m", "rasa", "run", "--model", str(model),
+        second = services._spawn("rasa-2", [str(BOT_PYTHON), "-m", "bot.serve", "run", "--model", str(model),
                                             "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
                                             "--interface", HOST, "--port", str(second_port)])
         services.start()

@@ -145,7 +145,7 @@ class Stack:
     def start(self, timeout: float = 180) -> None:
         actions = self.start_actions()
         rasa = self._spawn("rasa", [
-            self.python, "-m", "rasa", "run", "--model", str(self.model), "--endpoints", "bot/endpoints.yml",
+            self.python, "-m", "bot.serve", "run", "--model", str(self.model), "--endpoints", "bot/endpoints.yml",
             "--credentials", "bot/credentials.yml", "--interface", HOST, "--port", str(self.rasa_port),
             "--enable-api", "--auth-token", self.rasa_token])
         if self.gateway_port:
