@@ -20,7 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.components.hazard_patterns import detect_hazard
 from gateway import events, handoffs, keys
-from gateway.conversations import add_message, get_or_create, last_customer_message_at, message_dict
+from gateway.conversations import (add_bot_messages, add_message, get_or_create, last_customer_message_at,
+                                   message_dict)
 from gateway.masking import mask_text
 from gateway.models import Conversation
 from gateway.rasa_client import RasaClient, RasaUnavailable
@@ -46,7 +47,7 @@ async def _unavailable(session: AsyncSession, conversation: Conversation) -> Bot
 
 
 async def _store_replies(session: AsyncSession, conversation_id: str, replies: list[dict]) -> list[dict]:
-    stored = [await add_message(session, conversation_id, "bot", r["text"], r.get("buttons")) for r in replies]
+    stored = await add_bot_messages(session, conversation_id, replies)
     await session.commit()
     return [message_dict(m) for m in stored]
 

@@ -35,6 +35,16 @@ async def add_message(session: AsyncSession, conversation_id: str, role: str, te
     return message
 
 
+async def add_bot_messages(session: AsyncSession, conversation_id: str, replies: list[dict]) -> list[Message]:
+    """The bot's replies of one turn, written in one statement."""
+    at = now()
+    messages = [Message(conversation_id=conversation_id, role="bot", text=r["text"], buttons=r.get("buttons") or None,
+                        at=at) for r in replies]
+    session.add_all(messages)
+    await session.flush()
+    return messages
+
+
 async def last_customer_message_at(session: AsyncSession, conversation_id: str) -> datetime | None:
     row = await session.execute(select(func.max(Message.at)).where(Message.conversation_id == conversation_id,
                                                                    Message.role == "customer"))

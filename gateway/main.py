@@ -16,6 +16,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from gateway import handoffs, log_masking
+from gateway.body_limit import BodyLimit
 from gateway.api import agent, internal, widget
 from gateway.channels import voice, wechat
 from gateway.channels.wechat_api import WeChatApi
@@ -72,12 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Utility assistant gateway", version="1.0", lifespan=lifespan)
 
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > settings.max_body_bytes:
-            return JSONResponse({"detail": "请求体过大"}, status_code=413)
-        return await call_next(request)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(RedisError)

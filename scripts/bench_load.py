@@ -3,8 +3,9 @@ straight to Rasa's REST channel, on the running stack this script starts. Prints
 p50/p95/p99 latency, errors, the gateway's overhead and the peak memory of every process.
 
 Each virtual customer opens a session, asks a fee question, reports a fault through the whole repair form and
-checks the ticket, pausing 1-3 s between messages as a person does. Figures go to docs/benchmarks.md; nothing
-here passes or fails. Runs in the gateway's environment (python -m scripts.bench_load).
+checks the ticket, pausing 1-3 s between messages as a person does. The same load runs against one Rasa process
+and against two with each conversation pinned to one (BENCH_RASA_PROCESSES, default "1,2"; BENCH_LEVELS, the
+numbers of concurrent customers). Figures go to docs/benchmarks.md; nothing here passes or fails. Runs in the gateway's environment (python -m scripts.bench_load).
 """
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ import httpx
 from scripts.stack import ROOT, Stack, embedded_redis, free_port
 
 BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
-LEVELS = [int(x) for x in os.environ.get("BENCH_LEVELS", "10,25,50,100,150").split(",")]
+LEVELS = [int(x) for x in os.environ.get("BENCH_LEVELS", "10,25,50,100").split(",")]
+RASA_PROCESSES = [int(x) for x in os.environ.get("BENCH_RASA_PROCESSES", "1,2").split(",")]
 THINK = (1.0, 3.0)
 FAULT = "我家燃气表不走字了"
 
@@ -158,50 +160,85 @@ def model_path() -> Path:
                                capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)}).stdout.strip())
 
 
-def main() -> None:
+@dataclass
+class Configuration:
+    """One shape of the stack under the same load: how many Rasa processes share the conversations."""
+    rasa_processes: int
+    rows: list[tuple[int, Run]] = field(default_factory=list)
+    direct: Run | None = None
+    peaks: dict[str, float] = field(default_factory=dict)
+
+    def at(self, users: int) -> Run | None:
+        return next((r for u, r in self.rows if u == users), None)
+
+    @property
+    def breaking(self) -> int | None:
+        return next((u for u, r in self.rows if r.percentile(99) > 500), None)
+
+
+def measure(rasa_processes: int, redis_url: str, database: str) -> Configuration:
+    config = Configuration(rasa_processes)
     with ExitStack() as stack:
-        redis_url = os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis())
-        database = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / '.run' / 'bench.db'}"
         services = Stack(model=model_path(), redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
+                         extra_rasa_ports=tuple(free_port() for _ in range(rasa_processes - 1)),
                          gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "bench-logs",
                          extra_env={"DATABASE_URL": database, "MESSAGES_PER_MINUTE": "1000",
                                     "RASA_TIMEOUT_SECONDS": "30"})
         stack.callback(services.stop)
         services.start()
-        names = ["actions", "rasa", "gateway"]
-        memory = PeakMemory({n: p.pid for n, p in zip(names, services.processes)})
-        rows, direct = [], None
+        names = ["actions", *(f"rasa-{n}" if rasa_processes > 1 else "rasa" for n in range(1, rasa_processes + 1)),
+                 "gateway"]
+        memory = PeakMemory({n: p.pid for n, p in zip(names, services.processes, strict=True)})
         asyncio.run(load(services.gateway_url, 5, direct=False))   # warm-up: first TensorFlow calls are slow
         for users in LEVELS:
             via_gateway = asyncio.run(load(services.gateway_url, users, direct=False))
-            rows.append((users, via_gateway))
-            print(f"{users:4d} customers via gateway: {via_gateway.throughput:6.1f} msg/s, p50 {via_gateway.percentile(50):6.1f} "
-                  f"p95 {via_gateway.percentile(95):6.1f} p99 {via_gateway.percentile(99):6.1f} ms, errors {via_gateway.errors}")
-            if users == 50:
-                direct = asyncio.run(load(services.rasa_url, users, direct=True))
-                print(f"  50 customers straight to Rasa: p50 {direct.percentile(50):.1f} p99 {direct.percentile(99):.1f} ms")
-        peaks = memory.read()
-    fifty = next((r for u, r in rows if u == 50), None)
-    overhead = (fifty.percentile(50) / direct.percentile(50) - 1) if fifty and direct and direct.percentile(50) else None
-    breaking = next((u for u, r in rows if r.percentile(99) > 500), None)
+            config.rows.append((users, via_gateway))
+            print(f"{rasa_processes} Rasa, {users:4d} customers via gateway: {via_gateway.throughput:6.1f} msg/s, "
+                  f"p50 {via_gateway.percentile(50):6.1f} p95 {via_gateway.percentile(95):6.1f} "
+                  f"p99 {via_gateway.percentile(99):6.1f} ms, errors {via_gateway.errors}", flush=True)
+            if users == 50 and rasa_processes == 1:
+                config.direct = asyncio.run(load(services.rasa_url, users, direct=True))
+                print(f"  50 customers straight to Rasa: p50 {config.direct.percentile(50):.1f} "
+                      f"p99 {config.direct.percentile(99):.1f} ms", flush=True)
+        config.peaks = memory.read()
+    return config
+
+
+def table(config: Configuration) -> list[str]:
+    return [
+        "| concurrent customers | messages | throughput (msg/s) | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+        *[f"| {u} | {r.messages} | {r.throughput:.1f} | {r.percentile(50):.0f} | {r.percentile(95):.0f} | "
+          f"{r.percentile(99):.0f} | {r.errors} |" for u, r in config.rows], "",
+        f"p99 passes 500 ms at: {config.breaking or 'not reached'} concurrent customers. Peak memory (RSS): "
+        + ", ".join(f"{n} {mb:.0f} MB" for n, mb in config.peaks.items()) + ".", "",
+    ]
+
+
+def main() -> None:
+    with ExitStack() as stack:
+        redis_url = os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis())
+        database = os.environ.get("DATABASE_URL") or f"sqlite:///{ROOT / '.run' / 'bench.db'}"
+        configs = [measure(n, redis_url, database) for n in RASA_PROCESSES]
     lines = [
         "## Load (widget API through the gateway)", "",
         f"Latest run: {dt.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} CPUs, produced by "
         "`make bench`. Each customer: a fee question, a repair form to the ticket, a status check; 1-3 s between "
-        "messages. One Rasa process, one action server, one gateway worker, "
-        f"{'PostgreSQL' if database.startswith('postgres') else 'SQLite'}, Redis.", "",
-        "| concurrent customers | messages | throughput (msg/s) | p50 ms | p95 ms | p99 ms | errors |",
-        "|---|---|---|---|---|---|---|",
-        *[f"| {u} | {r.messages} | {r.throughput:.1f} | {r.percentile(50):.0f} | {r.percentile(95):.0f} | "
-          f"{r.percentile(99):.0f} | {r.errors} |" for u, r in rows], "",
+        "messages. One action server, one gateway worker, "
+        f"{'PostgreSQL' if database.startswith('postgres') else 'SQLite'}, Redis; the load generator runs on the "
+        "same machine.", "",
     ]
-    if direct:
-        lines += [f"Same 50 customers straight to Rasa's REST channel: p50 {direct.percentile(50):.0f} ms, "
-                  f"p99 {direct.percentile(99):.0f} ms, {direct.errors} errors; gateway overhead at p50: "
-                  f"{overhead:+.0%}." if overhead is not None else "", ""]
-    lines += [f"p99 passes 500 ms at: {breaking or 'not reached'} concurrent customers.", "",
-              "Peak memory (RSS): " + ", ".join(f"{n} {mb:.0f} MB" for n, mb in peaks.items()) + "."]
-    write_section("load", "\n".join(lines))
+    for config in configs:
+        lines += [f"### {config.rasa_processes} Rasa process{'es' if config.rasa_processes > 1 else ''}"
+                  + (" (conversations pinned by the gateway)" if config.rasa_processes > 1 else ""), ""]
+        lines += table(config)
+        fifty, direct = config.at(50), config.direct
+        if fifty and direct and direct.percentile(50):
+            lines += [f"Same 50 customers straight to Rasa's REST channel: p50 {direct.percentile(50):.0f} ms, "
+                      f"p99 {direct.percentile(99):.0f} ms, {direct.errors} errors; gateway overhead: "
+                      f"{fifty.percentile(50) / direct.percentile(50) - 1:+.0%} at p50, "
+                      f"{fifty.percentile(99) / direct.percentile(99) - 1:+.0%} at p99.", ""]
+    write_section("load", "\n".join(lines).rstrip())
     print("\n".join(lines))
 
 

@@ -9,12 +9,11 @@ import datetime as dt
 import os
 import time
 from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 
 from scripts.bench_load import BOT_PYTHON, model_path, write_section
-from scripts.stack import HOST, ROOT, Stack, embedded_redis, free_port, wait_until_up
+from scripts.stack import ROOT, Stack, embedded_redis, free_port
 
 CONVERSATIONS, BURST = 200, 5
 MESSAGES = ["你好", "燃气费在哪交", "谢谢", "停气会提前通知吗", "再见"]
@@ -44,19 +43,13 @@ async def drill(base_url: str) -> tuple[int, int, float]:
 def main() -> None:
     with ExitStack() as stack:
         redis_url = os.environ.get("REDIS_URL") or stack.enter_context(embedded_redis())
-        model = model_path()
-        second_port = free_port()
-        services = Stack(model=model, redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
-                         gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "drill-logs",
+        services = Stack(model=model_path(), redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
+                         extra_rasa_ports=(free_port(),), gateway_port=free_port(), python=str(BOT_PYTHON),
+                         log_dir=ROOT / ".run" / "drill-logs",
                          extra_env={"DATABASE_URL": f"sqlite:///{ROOT / '.run' / 'drill.db'}",
                                     "MESSAGES_PER_MINUTE": "1000", "RASA_TIMEOUT_SECONDS": "60"})
-        services.extra_env["RASA_URL"] = f"{services.rasa_url},http://{HOST}:{second_port}"
         stack.callback(services.stop)
-        second = services._spawn("rasa-2", [str(BOT_PYTHON), "-m", "bot.serve", "run", "--model", str(model),
-                                            "--endpoints", "bot/endpoints.yml", "--credentials", "bot/credentials.yml",
-                                            "--interface", HOST, "--port", str(second_port)])
         services.start()
-        wait_until_up(f"http://{HOST}:{second_port}/", 180, second)
         ordered, errors, seconds = asyncio.run(drill(services.gateway_url))
     line = (f"Two Rasa processes, {CONVERSATIONS} conversations x {BURST} messages in a burst: "
             f"{ordered}/{CONVERSATIONS} conversations complete and in order, {errors} failed requests, {seconds:.1f} s")

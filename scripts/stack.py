@@ -97,6 +97,7 @@ class Stack:
     redis_url: str
     rasa_port: int = 5005
     action_port: int = 5055
+    extra_rasa_ports: tuple[int, ...] = ()       # more Rasa processes; the gateway pins each conversation to one
     gateway_port: int | None = None              # None: no gateway
     rasa_token: str = DEV_RASA_TOKEN
     log_dir: Path | None = None
@@ -109,6 +110,10 @@ class Stack:
         return f"http://{HOST}:{self.rasa_port}"
 
     @property
+    def rasa_urls(self) -> list[str]:
+        return [self.rasa_url, *(f"http://{HOST}:{port}" for port in self.extra_rasa_ports)]
+
+    @property
     def gateway_url(self) -> str:
         return f"http://{HOST}:{self.gateway_port}"
 
@@ -116,7 +121,7 @@ class Stack:
         env = {**os.environ, **redis_env(self.redis_url), "REDIS_URL": self.redis_url,
                "ACTION_PORT": str(self.action_port), "ACTION_SERVER_URL": f"http://{HOST}:{self.action_port}",
                "SANIC_HOST": HOST, "PYTHONPATH": str(ROOT),
-               "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_URL": self.rasa_url}
+               "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2", "RASA_URL": ",".join(self.rasa_urls)}
         if self.gateway_port:
             env["GATEWAY_URL"] = self.gateway_url
         return {**env, **self.extra_env}
@@ -142,16 +147,22 @@ class Stack:
         return self._spawn("actions", [self.python, "-m", "rasa_sdk", "--actions", "bot.actions",
                                        "--port", str(self.action_port)])
 
+    def start_rasa(self, port: int, name: str = "rasa") -> subprocess.Popen:
+        return self._spawn(name, [
+            self.python, "-m", "bot.serve", "run", "--model", str(self.model), "--endpoints", "bot/endpoints.yml",
+            "--credentials", "bot/credentials.yml", "--interface", HOST, "--port", str(port),
+            "--enable-api", "--auth-token", self.rasa_token])
+
     def start(self, timeout: float = 180) -> None:
         actions = self.start_actions()
-        rasa = self._spawn("rasa", [
-            self.python, "-m", "bot.serve", "run", "--model", str(self.model), "--endpoints", "bot/endpoints.yml",
-            "--credentials", "bot/credentials.yml", "--interface", HOST, "--port", str(self.rasa_port),
-            "--enable-api", "--auth-token", self.rasa_token])
+        ports = (self.rasa_port, *self.extra_rasa_ports)
+        rasas = {url: self.start_rasa(port, "rasa" if n == 1 else f"rasa-{n}")
+                 for n, (url, port) in enumerate(zip(self.rasa_urls, ports, strict=True), start=1)}
         if self.gateway_port:
             self.start_gateway()
         wait_until_up(f"http://{HOST}:{self.action_port}/health", timeout, actions)
-        wait_until_up(f"{self.rasa_url}/", timeout, rasa)
+        for url, rasa in rasas.items():
+            wait_until_up(f"{url}/", timeout, rasa)
 
     def stop(self) -> None:
         for process in reversed(self.processes):

@@ -32,6 +32,15 @@ def test_bad_input_is_refused_with_a_clear_error(client) -> None:
     assert huge.status_code == 413
 
 
+def test_a_body_streamed_without_a_length_is_cut_off_at_the_limit(client) -> None:
+    headers = {**widget_session(client)[0], "Content-Type": "application/json"}
+    chunks = (b"x" * 16_384 for _ in range(1_000))   # 16 MB announced by no Content-Length header
+    response = client.post("/api/messages", content=chunks, headers=headers)
+    assert response.status_code == 413 and response.json()["detail"] == "请求体过大"
+    small = (part for part in ['{"text": ', '"燃气费在哪交"}'])
+    assert client.post("/api/messages", content=(p.encode() for p in small), headers=headers).status_code == 200
+
+
 def test_a_question_is_answered_from_the_handbook_and_kept_in_the_history(client) -> None:
     headers, _ = widget_session(client)
     reply = client.post("/api/messages", json={"text": "燃气费在哪交"}, headers=headers).json()

@@ -1,4 +1,4 @@
-"""Rasa's check of the action server's replies, with the validator built once (bot/rasa_fixes/action_response_schema.py)."""
+"""Rasa's check of the action server's replies, with the validator built once (bot/rasa_fixes/)."""
 from __future__ import annotations
 
 import subprocess
