@@ -16,8 +16,8 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from gateway import handoffs, log_masking
-from gateway.body_limit import BodyLimit
 from gateway.api import agent, internal, widget
+from gateway.body_limit import BodyLimit
 from gateway.channels import voice, wechat
 from gateway.channels.wechat_api import WeChatApi
 from gateway.channels.wechat_delivery import deliver_forever

@@ -5,11 +5,14 @@ p50/p95/p99 latency, errors, the gateway's overhead and the peak memory of every
 Each virtual customer opens a session, asks a fee question, reports a fault through the whole repair form and
 checks the ticket, pausing 1-3 s between messages as a person does. The same load runs against one Rasa process
 and against two with each conversation pinned to one (BENCH_RASA_PROCESSES, default "1,2"; BENCH_LEVELS, the
-numbers of concurrent customers). Figures go to docs/benchmarks.md; nothing here passes or fails. Runs in the gateway's environment (python -m scripts.bench_load).
+numbers of concurrent customers). Before the load, customers served one at a time give the CPU time each process
+spends per message. Figures go to docs/benchmarks.md; nothing here passes or fails. Runs in the gateway's
+environment (python -m scripts.bench_load).
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import platform
@@ -22,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import psutil
 
 from scripts.stack import ROOT, Stack, embedded_redis, free_port
 
 BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
-LEVELS = [int(x) for x in os.environ.get("BENCH_LEVELS", "10,25,50,100").split(",")]
+LEVELS = [int(x) for x in os.environ.get("BENCH_LEVELS", "10,25,35,50,75,100").split(",")]
 RASA_PROCESSES = [int(x) for x in os.environ.get("BENCH_RASA_PROCESSES", "1,2").split(",")]
+SEQUENTIAL_CUSTOMERS = 15
 THINK = (1.0, 3.0)
 FAULT = "我家燃气表不走字了"
 
@@ -88,21 +93,22 @@ async def customer(say) -> None:
     await say("查一下我的工单")
 
 
-async def customer_via_gateway(http: httpx.AsyncClient, run: Run) -> None:
+async def customer_via_gateway(http: httpx.AsyncClient, run: Run, think: tuple[float, float] = THINK) -> None:
     session = (await http.post("/api/session")).json()
     headers = {"Authorization": f"Bearer {session['token']}"}
 
     async def say(text: str) -> str:
-        await asyncio.sleep(random.uniform(*THINK))
+        await asyncio.sleep(random.uniform(*think))
         response = await timed(run, http.post("/api/messages", json={"text": text}, headers=headers))
         return " ".join(m["text"] for m in response.json()["messages"]) if response else ""
 
     await customer(say)
 
 
-async def customer_via_rasa(http: httpx.AsyncClient, run: Run, sender: str) -> None:
+async def customer_via_rasa(http: httpx.AsyncClient, run: Run, sender: str,
+                            think: tuple[float, float] = THINK) -> None:
     async def say(text: str) -> str:
-        await asyncio.sleep(random.uniform(*THINK))
+        await asyncio.sleep(random.uniform(*think))
         response = await timed(run, http.post("/webhooks/rest/webhook", json={"sender": sender, "message": text}))
         return " ".join(m.get("text", "") for m in response.json()) if response else ""
 
@@ -139,6 +145,52 @@ class PeakMemory:
         return peaks
 
 
+class CpuPerMessage:
+    """CPU time (user + system) of every process of the stack per message, over customers served one at a time:
+    what a message costs, without queueing. Redis and PostgreSQL are found by process name."""
+
+    def __init__(self, processes: dict[str, int]) -> None:
+        self.processes = {name: psutil.Process(pid) for name, pid in processes.items()}
+        self.processes["load generator"] = psutil.Process()
+        for process in psutil.process_iter(["name"]):
+            name = process.info["name"] or ""
+            if name.startswith(("redis-server", "postgres")):
+                self.processes[f"{name.split()[0].split('-')[0]}:{process.pid}"] = process
+
+    def _times(self) -> dict[str, float]:
+        times = {}
+        for name, process in self.processes.items():
+            with contextlib.suppress(psutil.Error):
+                cpu = process.cpu_times()
+                times[name] = cpu.user + cpu.system
+        return times
+
+    def measure(self, base_url: str, customers: int) -> tuple[dict[str, float], Run]:
+        before = self._times()
+        run = asyncio.run(sequential(base_url, customers))
+        after = self._times()
+        per_message: dict[str, float] = {}
+        for name, seconds in after.items():
+            group = name.split(":")[0]
+            spent = (seconds - before.get(name, seconds)) * 1000 / run.messages
+            per_message[group] = per_message.get(group, 0.0) + spent
+        return per_message, run
+
+
+async def sequential(base_url: str, customers: int, direct: bool = False) -> Run:
+    """Customers one after another, no pause: each message's own cost, with no queue in front of it."""
+    run = Run()
+    async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+        started = time.perf_counter()
+        for i in range(customers):
+            if direct:
+                await customer_via_rasa(http, run, f"alone-{time.time_ns()}-{i}", think=(0.0, 0.0))
+            else:
+                await customer_via_gateway(http, run, think=(0.0, 0.0))
+        run.seconds = time.perf_counter() - started
+    return run
+
+
 def write_section(name: str, text: str) -> None:
     """Replaces this script's own section of docs/benchmarks.md, leaving the others."""
     target = ROOT / "docs" / "benchmarks.md"
@@ -167,6 +219,9 @@ class Configuration:
     rows: list[tuple[int, Run]] = field(default_factory=list)
     direct: Run | None = None
     peaks: dict[str, float] = field(default_factory=dict)
+    cpu: dict[str, float] = field(default_factory=dict)
+    one_at_a_time: Run | None = None
+    one_at_a_time_direct: Run | None = None
 
     def at(self, users: int) -> Run | None:
         return next((r for u, r in self.rows if u == users), None)
@@ -190,6 +245,11 @@ def measure(rasa_processes: int, redis_url: str, database: str) -> Configuration
                  "gateway"]
         memory = PeakMemory({n: p.pid for n, p in zip(names, services.processes, strict=True)})
         asyncio.run(load(services.gateway_url, 5, direct=False))   # warm-up: first TensorFlow calls are slow
+        if rasa_processes == 1:
+            config.cpu, config.one_at_a_time = CpuPerMessage(memory.processes).measure(services.gateway_url,
+                                                                                       SEQUENTIAL_CUSTOMERS)
+            print("CPU ms per message: " + ", ".join(f"{n} {ms:.1f}" for n, ms in config.cpu.items()), flush=True)
+            config.one_at_a_time_direct = asyncio.run(sequential(services.rasa_url, SEQUENTIAL_CUSTOMERS, direct=True))
         for users in LEVELS:
             via_gateway = asyncio.run(load(services.gateway_url, users, direct=False))
             config.rows.append((users, via_gateway))
@@ -232,6 +292,14 @@ def main() -> None:
         lines += [f"### {config.rasa_processes} Rasa process{'es' if config.rasa_processes > 1 else ''}"
                   + (" (conversations pinned by the gateway)" if config.rasa_processes > 1 else ""), ""]
         lines += table(config)
+        if config.cpu:
+            alone, direct_alone = config.one_at_a_time, config.one_at_a_time_direct
+            lines += [f"Customers served one at a time ({alone.messages} messages, no queueing): p50 "
+                      f"{alone.percentile(50):.0f} ms, p99 {alone.percentile(99):.0f} ms through the gateway; "
+                      f"p50 {direct_alone.percentile(50):.0f} ms, p99 {direct_alone.percentile(99):.0f} ms straight "
+                      f"to Rasa (gateway overhead {alone.percentile(50) / direct_alone.percentile(50) - 1:+.0%} at "
+                      "p50). CPU time per message: " + ", ".join(f"{n} {ms:.1f} ms" for n, ms in config.cpu.items())
+                      + f"; {sum(config.cpu.values()):.0f} ms in all.", ""]
         fifty, direct = config.at(50), config.direct
         if fifty and direct and direct.percentile(50):
             lines += [f"Same 50 customers straight to Rasa's REST channel: p50 {direct.percentile(50):.0f} ms, "

@@ -3,9 +3,9 @@
 Rasa 3.6's `RemoteAction._validate_action_result` calls `jsonschema.validate(result, spec)` for every custom
 action. With the jsonschema Rasa pins (4.17), that call first checks the schema itself against the Draft 2020-12
 metaschema, which costs about 40 ms of CPU each time: under load it was two thirds of the Rasa process's time
-(py-spy; docs/benchmarks.md, "Where the time goes"). The check is the same every time because the schema is a
-constant, so the replacement builds its validator once and keeps Rasa's behaviour: an invalid reply raises the
-same `ValidationError` with the same hint.
+(py-spy; docs/benchmarks.md, "What was cut, and how it was found"). The schema is a constant, so the replacement
+builds its validator once and keeps Rasa's behaviour: an invalid reply raises the same `ValidationError` with
+the same hint.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
             ". Failed to validate Action server response from API, make sure your response from the Action "
             f"endpoint is valid. For more information about the format visit {DOCS_BASE_URL}/custom-actions"
         )
-        raise error
+        raise
 
 
 def install() -> None:

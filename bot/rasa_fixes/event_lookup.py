@@ -8,15 +8,13 @@ and unknown names fail exactly as before.
 """
 from __future__ import annotations
 
-from typing import Optional
-
 from rasa.shared.core.events import Event
 
 _rasa_resolve_by_type = Event.resolve_by_type
 _found: dict[str, type[Event]] = {}
 
 
-def resolve_by_type(type_name: str, default: Optional[type[Event]] = None) -> Optional[type[Event]]:
+def resolve_by_type(type_name: str, default: type[Event] | None = None) -> type[Event] | None:
     cls = _found.get(type_name)
     if cls is None:
         cls = _rasa_resolve_by_type(type_name) if default is None else _rasa_resolve_by_type(type_name, default)
