@@ -10,11 +10,14 @@ message API delivers it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 from wechatpy import create_reply, parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
@@ -32,6 +35,7 @@ MENU = {"PAY": "/ask_payment", "REPAIR": "/report_fault", "TICKET": "/check_tick
 WELCOME = ("感谢关注！我是燃气、电力和供热的智能客服，可以帮您查缴费方式和收费标准、办理业务、报修报装、"
            "投诉和查询工单进度。闻到燃气味等紧急情况，请先到室外再拨打抢险电话。请问有什么可以帮您？")
 UNSUPPORTED = "目前我能看懂文字和语音消息。请用文字或语音告诉我您的问题。"
+LATE_FAILURE = "抱歉，系统刚才繁忙，您的上一条消息没能处理，请再发一次。"
 DEDUPE_TTL = 24 * 3600
 NONCE_TTL = 600
 
@@ -117,7 +121,8 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
     except Exception:
         raise HTTPException(400, "malformed XML") from None
 
-    if not await redis.set(_dedupe_key(message), "1", nx=True, ex=DEDUPE_TTL):
+    dedupe_key = _dedupe_key(message)
+    if not await redis.set(dedupe_key, "1", nx=True, ex=DEDUPE_TTL):
         return Response("success", media_type="text/plain")   # a retry: the first copy answers
     if message.type == "event" and message.event == "unsubscribe":
         return Response("success", media_type="text/plain")
@@ -130,12 +135,19 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
     openid = message.source
     conversation_id = f"wechat:{openid}"
     text = await options.resolve(redis, conversation_id, text)
-    task = asyncio.create_task(_answer(request.app, conversation_id, text))
+    task = asyncio.create_task(_answer(request.app, conversation_id, text, dedupe_key))
     try:
         answer = await asyncio.wait_for(asyncio.shield(task), settings.wechat_reply_budget_seconds)
     except asyncio.TimeoutError:
         task.add_done_callback(lambda done: asyncio.ensure_future(_deliver_late(request.app, openid, done)))
         return Response("success", media_type="text/plain")
+    except (DBAPIError, RedisError):
+        # Storage failed before anything was answered (the handler below turns this into a 503). WeChat sends
+        # the same message again: let that copy through instead of dropping it as a duplicate. The turn's own
+        # key (client_id) keeps the retry from asking the bot twice if the bot had already answered.
+        with contextlib.suppress(RedisError):
+            await redis.delete(dedupe_key)
+        raise
     if not answer:
         return Response("success", media_type="text/plain")
     first, *rest = chunks(answer)
@@ -144,10 +156,10 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
     return _reply(first, message, crypto, nonce, timestamp)
 
 
-async def _answer(app, conversation_id: str, text: str) -> str:
+async def _answer(app, conversation_id: str, text: str, client_id: str) -> str:
     async with app.state.sessionmaker() as session:
         try:
-            turn = await handle(session, app.state.redis, app.state.rasa, conversation_id, "wechat", text)
+            turn = await handle(session, app.state.redis, app.state.rasa, conversation_id, "wechat", text, client_id)
         except BotUnavailable:
             return "抱歉，智能助手暂时无法回复，您的消息已保存，请稍后再试。"
     buttons = [b for m in turn.messages for b in (m.get("buttons") or [])]
@@ -162,7 +174,11 @@ async def _send_all(app, openid: str, pieces: list[str]) -> None:
 
 async def _deliver_late(app, openid: str, task: asyncio.Task) -> None:
     if task.cancelled() or task.exception() is not None:
-        logger.error("late WeChat answer failed for %s", openid)
+        # WeChat already had its "success" and will not send the message again: ask the customer to.
+        logger.error("late WeChat answer failed: %s", "cancelled" if task.cancelled() else
+                     type(task.exception()).__name__)
+        with contextlib.suppress(Exception):
+            await _send_all(app, openid, [LATE_FAILURE])
         return
     if task.result():
         await _send_all(app, openid, chunks(task.result()))

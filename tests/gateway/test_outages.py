@@ -3,6 +3,7 @@ asks the bot twice nor stores anything twice. PostgreSQL is reached through a TC
 crashed or unreachable database cuts its clients."""
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 from urllib.parse import urlparse
@@ -19,7 +20,8 @@ from gateway.models import Message
 from gateway.rasa_client import RasaClient
 from scripts.stack import ROOT, Stack, free_port
 from scripts.tcp_proxy import TcpProxy
-from tests.gateway.conftest import SERVICE_TOKEN, trained_model
+from tests.gateway.conftest import SERVICE_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN, trained_model
+from tests.gateway.test_wechat import openid, reply_text, signed, text_xml
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +41,10 @@ def proxied_gateway(services, database_proxy) -> Iterator[httpx.Client]:
     stack = Stack(model=trained_model(), redis_url=services.redis_url, rasa_port=urlparse(services.rasa).port,
                   gateway_port=free_port(), log_dir=ROOT / ".run" / "gateway-test-logs",
                   extra_env={"DATABASE_URL": url, "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
-                             "SESSION_SECRET": "outage-test-secret-0123456789abcdef"})
+                             "SESSION_SECRET": "outage-test-secret-0123456789abcdef",
+                             "WECHAT_TOKEN": WECHAT_TOKEN, "WECHAT_APP_ID": WECHAT_APP_ID,
+                             "WECHAT_APP_SECRET": "wechat-test-secret", "WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
+                             "WECHAT_API_BASE_URL": services.wechat.base_url})
     stack.start_gateway()
     try:
         with httpx.Client(base_url=stack.gateway_url, timeout=30) as http:
@@ -66,6 +71,28 @@ def test_a_database_outage_is_a_clear_503_and_the_retry_is_answered_once(proxied
     assert again.json() == answered.json(), "the same client id is the same turn"
     history = proxied_gateway.get("/api/messages", headers=headers).json()["messages"]
     assert [m["role"] for m in history] == ["customer"] + ["bot"] * len(answered.json()["messages"])
+
+
+def test_a_wechat_message_refused_during_an_outage_is_answered_when_wechat_sends_it_again(
+        services, proxied_gateway, database_proxy) -> None:
+    """WeChat sends a message again (same MsgId) when it gets no answer; that copy must not be dropped as a
+    duplicate of the one the outage refused."""
+    proxy, _ = database_proxy
+    user = openid()
+    xml = text_xml(user, "燃气费在哪交", msg_id=uuid.uuid4().int % 10**18).encode()
+    proxy.cut()
+    try:
+        refused = proxied_gateway.post("/wechat", params=signed(), content=xml)
+    finally:
+        proxy.restore()
+    assert refused.status_code == 503
+    answered = proxied_gateway.post("/wechat", params=signed(), content=xml)
+    assert "营业厅" in reply_text(answered)
+    duplicate = proxied_gateway.post("/wechat", params=signed(), content=xml)
+    assert duplicate.status_code == 200 and duplicate.text == "success"
+    stored = asyncio.run(_messages(services.database_url, f"wechat:{user}"))
+    assert [role for role, _ in stored].count("customer") == 1, stored
+    assert stored[0] == ("customer", "燃气费在哪交") and all(role == "bot" for role, _ in stored[1:]) and stored[1:]
 
 
 class CountingRasa(RasaClient):

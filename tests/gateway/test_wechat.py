@@ -212,3 +212,27 @@ def test_ticket_status_changes_are_pushed_as_template_messages(services, interna
     pushed = [t for t in services.wechat.templates if t["touser"] == user]
     assert pushed and pushed[0]["template_id"] == "TEMPLATE_TICKET_STATUS"
     assert pushed[0]["data"]["keyword1"]["value"] == ticket["ticket_no"]
+
+
+async def test_a_late_answer_that_failed_asks_the_customer_to_send_again() -> None:
+    """WeChat already had its "success" for a message answered late, so it will not send it again: when that
+    answer fails (the database went away, say), the customer is asked to send it again."""
+    from types import SimpleNamespace
+
+    from sqlalchemy.exc import DBAPIError
+
+    from gateway.channels import wechat
+
+    sent = []
+
+    class RecordingApi:
+        async def send_text(self, openid: str, text: str) -> None:
+            sent.append((openid, text))
+
+    async def failing_answer() -> str:
+        raise DBAPIError("INSERT INTO messages", {}, ConnectionError("connection refused"))
+
+    task = asyncio.ensure_future(failing_answer())
+    await asyncio.wait([task])
+    await wechat._deliver_late(SimpleNamespace(state=SimpleNamespace(wechat_api=RecordingApi())), "o_late", task)
+    assert sent == [("o_late", wechat.LATE_FAILURE)]
