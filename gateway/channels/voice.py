@@ -9,12 +9,15 @@ human; an emergency is answered with safety instructions and an immediate transf
 """
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
+from sqlalchemy.exc import DBAPIError
 
 from bot.components.hazard_patterns import detect_hazard
 from gateway import handoffs, keys
@@ -168,12 +171,19 @@ async def turn(call_id: str, body: Turn, request: Request, _: Platform) -> Reply
         if cached:
             return Reply.model_validate_json(cached)
         raise HTTPException(409, "this turn is still being processed")
-    async with request.app.state.sessionmaker() as session:
-        conversation = await session.get(Conversation, f"voice:{call_id}")
-    if conversation is None:
-        await redis.delete(cache_key)
-        raise HTTPException(404, "unknown call")
-    reply = await _respond(request, conversation, body)
+    try:
+        async with request.app.state.sessionmaker() as session:
+            conversation = await session.get(Conversation, f"voice:{call_id}")
+        if conversation is None:
+            await redis.delete(cache_key)
+            raise HTTPException(404, "unknown call")
+        reply = await _respond(request, conversation, body)
+    except (DBAPIError, RedisError):
+        # Storage failed and the turn got no answer (503): the platform's retry of this turn id must be
+        # processed, not refused as "still being processed".
+        with contextlib.suppress(RedisError):
+            await redis.delete(cache_key)
+        raise
     reply.turn_id = body.turn_id
     await redis.set(cache_key, reply.model_dump_json(), ex=TURN_TTL)
     return reply

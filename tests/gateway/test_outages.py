@@ -20,7 +20,14 @@ from gateway.models import Message
 from gateway.rasa_client import RasaClient
 from scripts.stack import ROOT, Stack, free_port
 from scripts.tcp_proxy import TcpProxy
-from tests.gateway.conftest import SERVICE_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN, trained_model
+from tests.gateway.conftest import (
+    SERVICE_TOKEN,
+    VOICE_TOKEN,
+    WECHAT_AES_KEY,
+    WECHAT_APP_ID,
+    WECHAT_TOKEN,
+    trained_model,
+)
 from tests.gateway.test_wechat import openid, reply_text, signed, text_xml
 
 
@@ -44,7 +51,7 @@ def proxied_gateway(services, database_proxy) -> Iterator[httpx.Client]:
                              "SESSION_SECRET": "outage-test-secret-0123456789abcdef",
                              "WECHAT_TOKEN": WECHAT_TOKEN, "WECHAT_APP_ID": WECHAT_APP_ID,
                              "WECHAT_APP_SECRET": "wechat-test-secret", "WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
-                             "WECHAT_API_BASE_URL": services.wechat.base_url})
+                             "WECHAT_API_BASE_URL": services.wechat.base_url, "VOICE_TOKEN": VOICE_TOKEN})
     stack.start_gateway()
     try:
         with httpx.Client(base_url=stack.gateway_url, timeout=30) as http:
@@ -93,6 +100,27 @@ def test_a_wechat_message_refused_during_an_outage_is_answered_when_wechat_sends
     stored = asyncio.run(_messages(services.database_url, f"wechat:{user}"))
     assert [role for role, _ in stored].count("customer") == 1, stored
     assert stored[0] == ("customer", "燃气费在哪交") and all(role == "bot" for role, _ in stored[1:]) and stored[1:]
+
+
+def test_a_voice_turn_refused_during_an_outage_is_answered_when_the_platform_sends_it_again(
+        proxied_gateway, database_proxy) -> None:
+    proxy, _ = database_proxy
+    headers = {"Authorization": f"Bearer {VOICE_TOKEN}"}
+    call_id = f"call-{uuid.uuid4().hex[:12]}"
+    started = proxied_gateway.post("/voice/v1/calls", headers=headers,
+                                   json={"call_id": call_id, "caller": "13900001111", "called": "95000"})
+    assert started.status_code == 201
+    turn = {"turn_id": "t1", "type": "speech", "text": "燃气费在哪交", "confidence": 0.93}
+    proxy.cut()
+    try:
+        refused = proxied_gateway.post(f"/voice/v1/calls/{call_id}/turns", headers=headers, json=turn)
+    finally:
+        proxy.restore()
+    assert refused.status_code == 503
+    answered = proxied_gateway.post(f"/voice/v1/calls/{call_id}/turns", headers=headers, json=turn)
+    assert answered.status_code == 200 and "营业厅" in answered.json()["say"]["text"]
+    again = proxied_gateway.post(f"/voice/v1/calls/{call_id}/turns", headers=headers, json=turn)
+    assert again.json() == answered.json(), "the same turn id is the same reply"
 
 
 class CountingRasa(RasaClient):
