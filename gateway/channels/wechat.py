@@ -134,7 +134,6 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
 
     openid = message.source
     conversation_id = f"wechat:{openid}"
-    text = await options.resolve(redis, conversation_id, text)
     task = asyncio.create_task(_answer(request.app, conversation_id, text, dedupe_key))
     try:
         answer = await asyncio.wait_for(asyncio.shield(task), settings.wechat_reply_budget_seconds)
@@ -142,7 +141,7 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
         task.add_done_callback(lambda done: asyncio.ensure_future(_deliver_late(request.app, openid, done)))
         return Response("success", media_type="text/plain")
     except (DBAPIError, RedisError):
-        # Storage failed before anything was answered (the handler below turns this into a 503). WeChat sends
+        # Storage failed before anything was answered (main.py turns this into a 503). WeChat sends
         # the same message again: let that copy through instead of dropping it as a duplicate. The turn's own
         # key (client_id) keeps the retry from asking the bot twice if the bot had already answered.
         with contextlib.suppress(RedisError):
@@ -157,6 +156,7 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
 
 
 async def _answer(app, conversation_id: str, text: str, client_id: str) -> str:
+    text = await options.resolve(app.state.redis, conversation_id, text)   # "1" chooses the first option
     async with app.state.sessionmaker() as session:
         try:
             turn = await handle(session, app.state.redis, app.state.rasa, conversation_id, "wechat", text, client_id)
