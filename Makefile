@@ -14,7 +14,7 @@ export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help setup train run test validate eval bench bench-nlu drills clean
+.PHONY: help browser setup train run test validate eval bench bench-nlu drills clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -43,7 +43,10 @@ run: train  ## Start Redis (embedded unless REDIS_URL is set), actions, Rasa and
 validate: setup  ## rasa data validate
 	$(BOT_PY) -m scripts.validate
 
-test: train validate  ## Run all tests
+browser:  ## Chromium and Chinese fonts for the browser tests (installed with apt when run as root)
+	@scripts/ensure-browser.sh
+
+test: browser train validate  ## Run all tests
 	$(BOT_PY) -m pytest tests/bot
 	$(GW_PY) -m pytest tests/gateway
 	$(BOT_PY) -m scripts.model test-stories

@@ -94,12 +94,12 @@ async def customer(say) -> None:
 
 
 async def customer_via_gateway(http: httpx.AsyncClient, run: Run, think: tuple[float, float] = THINK) -> None:
-    session = (await http.post("/api/session")).json()
+    session = (await http.post("/api/widget/session")).json()
     headers = {"Authorization": f"Bearer {session['token']}"}
 
     async def say(text: str) -> str:
         await asyncio.sleep(random.uniform(*think))
-        response = await timed(run, http.post("/api/messages", json={"text": text}, headers=headers))
+        response = await timed(run, http.post("/api/widget/messages", json={"text": text}, headers=headers))
         return " ".join(m["text"] for m in response.json()["messages"]) if response else ""
 
     await customer(say)

@@ -35,9 +35,9 @@ def main() -> None:
         http = httpx.Client(base_url=services.gateway_url, timeout=30)
         customers = []
         for _ in range(CUSTOMERS):
-            token = http.post("/api/session").json()["token"]
+            token = http.post("/api/widget/session").json()["token"]
             headers = {"Authorization": f"Bearer {token}"}
-            http.post("/api/messages", json={"text": "转人工"}, headers=headers)
+            http.post("/api/widget/messages", json={"text": "转人工"}, headers=headers)
             customers.append(headers)
         agent_a = httpx.Client(base_url=services.gateway_url, timeout=30)
         agent_a.post("/agent/api/login", json={"username": "drill-a", "password": PASSWORD})
@@ -61,7 +61,7 @@ def main() -> None:
         stolen = sum(agent_b.post(f"/agent/api/handoffs/{i}/claim").status_code == 200 for i in claimed)
         delivered = 0
         for headers in customers:
-            state = http.post("/api/messages", json={"text": "还在吗"}, headers=headers).json()["state"]
+            state = http.post("/api/widget/messages", json={"text": "还在吗"}, headers=headers).json()["state"]
             delivered += state in ("waiting", "agent")
     line = (f"{CUSTOMERS} customers asked for a human, {len(claimed)} claimed by one agent, gateway restarted: "
             f"{survived}/{len(queue)} handoffs survived, {still_owned}/{len(claimed)} still owned by their agent, "

@@ -91,7 +91,7 @@ class Customer:
     async def _post(self, path: str, **kwargs) -> httpx.Response:
         """The 200 answer, after as many retries as it takes (until the deadline)."""
         while True:
-            if path == "/api/messages":
+            if path == "/api/widget/messages":
                 self.tally.sent += 1
             try:
                 response = await self.http.post(path, headers=self.headers, **kwargs)
@@ -109,7 +109,7 @@ class Customer:
 
     async def say(self, text: str) -> str:
         await asyncio.sleep(random.uniform(*THINK))
-        response = await self._post("/api/messages", json={"text": text, "client_id": uuid.uuid4().hex})
+        response = await self._post("/api/widget/messages", json={"text": text, "client_id": uuid.uuid4().hex})
         messages = response.json()["messages"]
         self.tally.replies += len(messages)
         self.tally.silent += not messages
@@ -117,7 +117,7 @@ class Customer:
 
     async def visit(self, before_confirming: asyncio.Event | None = None,
                     at_readback: Callable[[], None] | None = None) -> None:
-        session = (await self._post("/api/session")).json()
+        session = (await self._post("/api/widget/session")).json()
         self.headers = {"Authorization": f"Bearer {session['token']}"}
         self.conversation = session["conversation_id"]
         text = START

@@ -20,12 +20,12 @@ MESSAGES = ["你好", "燃气费在哪交", "谢谢", "停气会提前通知吗"
 
 
 async def conversation(http: httpx.AsyncClient) -> tuple[bool, int]:
-    session = (await http.post("/api/session")).json()
+    session = (await http.post("/api/widget/session")).json()
     headers = {"Authorization": f"Bearer {session['token']}"}
-    responses = await asyncio.gather(*(http.post("/api/messages", json={"text": m}, headers=headers)
+    responses = await asyncio.gather(*(http.post("/api/widget/messages", json={"text": m}, headers=headers)
                                        for m in MESSAGES[:BURST]), return_exceptions=True)
     errors = sum(not isinstance(r, httpx.Response) or r.status_code != 200 for r in responses)
-    history = (await http.get("/api/messages", headers=headers)).json()["messages"]
+    history = (await http.get("/api/widget/messages", headers=headers)).json()["messages"]
     roles = [m["role"] for m in history]
     # Each customer message is followed by its own replies before the next customer message.
     turns = [i for i, role in enumerate(roles) if role == "customer"]

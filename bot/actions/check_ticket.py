@@ -3,33 +3,20 @@ a number that is not theirs gets the same answer as a number that does not exist
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.create_ticket import KINDS
 from bot.actions.forms import HUMAN_BUTTON
 from bot.actions.gateway_client import GatewayClient, GatewayError
+from bot.actions.identity import FORM as IDENTITY_FORM
+from bot.actions.identity import OTHER_CHANNEL, identity_prompt_events, ticket_no_in
 from bot.actions.tracker_view import latest_entity, latest_text
 
 logger = logging.getLogger(__name__)
-
-# Also as typed or transcribed with spaces: bx 2026 1123 0007.
-_TICKET_NO = re.compile(r"(?<![A-Za-z])(BX|BZ|TS|HD)\s*-?\s*(\d{4})\s*(\d{4})\s*-?\s*(\d{4})(?!\d)", re.IGNORECASE)
-
-
-def ticket_no_in(*texts: str | None) -> str | None:
-    """The canonical number (BX20261123-0007) from the entity or the text."""
-    for text in texts:
-        match = _TICKET_NO.search(text or "")
-        if match:
-            prefix, *digits = match.groups()
-            return f"{prefix.upper()}{digits[0]}{digits[1]}-{digits[2]}"
-    return None
-
 
 def describe(ticket: dict[str, Any]) -> str:
     due = f"，承诺{ticket['due_text']}处理" if ticket.get("due_text") else ""
@@ -56,15 +43,17 @@ class ActionCheckTicket(Action):
             return []
         if number:
             mine = [t for t in tickets if t.get("ticket_no") == number]
-            if not mine:
-                dispatcher.utter_message(response="utter_ticket_not_found", ticket_no=number, buttons=[HUMAN_BUTTON])
-                return []
+            if not mine:  # not this customer's here; it may be theirs from a phone call: prove it
+                dispatcher.utter_message(response="utter_ticket_not_found", ticket_no=number)
+                return [*identity_prompt_events(f"ticket_no:{number}"), FollowupAction(IDENTITY_FORM)]
             note = latest_note(mine[0])
             dispatcher.utter_message(text="工单" + describe(mine[0]) + (f"。\n最新进展：{note}" if note else "。"))
             return []
-        if not tickets:
-            dispatcher.utter_message(response="utter_no_tickets", buttons=[HUMAN_BUTTON])
-            return []
+        if not tickets:  # 我在电话里报的修: the ticket belongs to another channel's identity
+            dispatcher.utter_message(response="utter_no_tickets_here")
+            return [*identity_prompt_events(), FollowupAction(IDENTITY_FORM)]
         lines = [f"{i}. {describe(t)}" for i, t in enumerate(tickets[:5], start=1)]
-        dispatcher.utter_message(text="您最近的工单：\n" + "\n".join(lines))
+        elsewhere = "\n如果要查在电话里或其他渠道登记的工单，请说“验证身份”。" if OTHER_CHANNEL.search(
+            latest_text(tracker)) else ""
+        dispatcher.utter_message(text="您最近的工单：\n" + "\n".join(lines) + elsewhere)
         return []

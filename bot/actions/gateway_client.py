@@ -51,6 +51,12 @@ class GatewayClient:
             raise GatewayError("ticket lookup answered without a ticket list")
         return tickets
 
+    async def verify(self, conversation_id: str, reference: dict[str, str], phone_last4: str) -> dict[str, Any]:
+        """POST /internal/conversations/{id}/verify with {"account_no"} or {"ticket_no"} and the phone's last
+        four digits: {"verified": bool, "attempts_left": n}; 429 (a GatewayError) after five tries an hour."""
+        return await self._request("POST", f"/internal/conversations/{quote(conversation_id, safe='')}/verify",
+                                   json={**reference, "phone_last4": phone_last4})
+
     async def hand_off(self, packet: dict[str, Any]) -> dict[str, Any]:
         """POST /internal/handoffs: queue the conversation for a human agent."""
         return await self._request("POST", "/internal/handoffs", json=packet)

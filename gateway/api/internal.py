@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import or_, select
 
 from gateway import handoffs
@@ -94,8 +94,17 @@ async def tickets_of(session: SessionDep, _: ServiceDep,
 
 
 class Verification(BaseModel):
-    account_no: str = Field(pattern=r"^\d{6,12}$")
+    """户号 or a ticket number (often the only thing a customer has from a phone call), and the last four digits
+    of the contact phone on that account's or that ticket's record."""
+    account_no: str | None = Field(default=None, pattern=r"^\d{6,12}$")
+    ticket_no: str | None = Field(default=None, pattern=TICKET_PATTERN)
     phone_last4: str = Field(pattern=r"^\d{4}$")
+
+    @model_validator(mode="after")
+    def one_reference(self) -> "Verification":
+        if (self.account_no is None) == (self.ticket_no is None):
+            raise ValueError("give exactly one of account_no and ticket_no")
+        return self
 
 
 VERIFY_ATTEMPTS_PER_HOUR = 5
@@ -104,23 +113,23 @@ VERIFY_ATTEMPTS_PER_HOUR = 5
 @router.post("/conversations/{conversation_id}/verify")
 async def verify(conversation_id: Annotated[str, Path(pattern=CONVERSATION_PATTERN)], body: Verification, session: SessionDep, redis: RedisDep,
                  _: ServiceDep) -> dict:
-    """户号 plus the last four digits of the contact phone on one of that account's tickets proves the
-    customer; a few attempts an hour per conversation keep guessing out."""
+    """户号 or ticket number plus the last four digits of its contact phone proves the customer; a few attempts
+    an hour per conversation keep guessing out."""
     attempts_key = f"ua:verify-attempts:{conversation_id}"
     attempts = await redis.incr(attempts_key)
     if attempts == 1:
         await redis.expire(attempts_key, 3600)
     if attempts > VERIFY_ATTEMPTS_PER_HOUR:
         raise HTTPException(429, "too many verification attempts")
-    rows = await session.execute(select(Ticket.contact_phone).where(Ticket.account_no == body.account_no)
-                                 .order_by(Ticket.id.desc()))
+    reference = (Ticket.account_no == body.account_no) if body.account_no else (Ticket.ticket_no == body.ticket_no)
+    rows = await session.execute(select(Ticket.contact_phone).where(reference).order_by(Ticket.id.desc()))
     phone = next((p for p in rows.scalars().all() if p.endswith(body.phone_last4)), None)
     if phone is None:
-        return {"verified": False}
+        return {"verified": False, "attempts_left": VERIFY_ATTEMPTS_PER_HOUR - attempts}
     conversation = await get_or_create(session, conversation_id, conversation_id.split(":", 1)[0])
     conversation.verified_phone = phone
     await session.commit()
-    return {"verified": True}
+    return {"verified": True, "attempts_left": VERIFY_ATTEMPTS_PER_HOUR - attempts}
 
 
 @router.post("/handoffs", status_code=201)

@@ -16,7 +16,7 @@ from gateway.conversations import get_or_create, message_dict, transcript
 from gateway.models import Conversation, Handoff, Rating
 from gateway.text import CleanStr
 
-router = APIRouter(prefix="/api", tags=["widget"])
+router = APIRouter(prefix="/api/widget", tags=["widget"])
 
 
 class MessageIn(BaseModel):

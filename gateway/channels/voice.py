@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.components.hazard_patterns import detect_hazard
 from gateway import handoffs, keys
 from gateway.channels import options
-from gateway.channels.voice_render import speech
+from gateway.channels.voice_render import REPEAT_KEY, render, spell_digits
 from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create
 from gateway.masking import mask_text
@@ -37,6 +37,7 @@ REPROMPT = "抱歉，我没有听清。请再说一遍，或者按0转人工。"
 NOT_UNDERSTOOD = "还是没能听清，我为您转接人工客服，请稍候。"
 YES = {"是", "是的", "对", "对的", "没错", "嗯", "确认", "好的", "1"}
 NO = {"不是", "不对", "错了", "不", "2"}
+REPEAT_WORDS = {"再听一遍", "再说一遍", "重复一遍", "重复", "没听完"}
 
 
 class NBest(BaseModel):
@@ -149,7 +150,9 @@ async def _to_assistant(request: Request, conversation: Conversation, text: str)
             return await _transfer(request, conversation, "bot_unavailable", "系统繁忙，我为您转接人工客服。")
     buttons = [b for m in turn.messages for b in (m.get("buttons") or [])]
     await options.remember(app.state.redis, conversation.id, buttons)
-    spoken, ssml = speech(turn.messages)
+    rendered = render(turn.messages)
+    spoken, ssml = rendered.text, rendered.ssml
+    await _remember_full_answer(app.state.redis, conversation.id.removeprefix("voice:"), rendered)
     if turn.state in ("waiting", "agent"):
         async with app.state.sessionmaker() as session:
             handoff = await handoffs.open_handoff(session, conversation.id)
@@ -160,6 +163,33 @@ async def _to_assistant(request: Request, conversation: Conversation, text: str)
                          expect=Expect(speech=False, dtmf_max_digits=0))
     digits = 12 if any(w in spoken for w in ("户号", "电话", "手机号")) else max(1, len(buttons))
     return _said(spoken or REPROMPT, ssml, expect=Expect(dtmf_max_digits=digits))
+
+
+async def _remember_full_answer(redis: Redis, call_id: str, rendered) -> None:
+    """A shortened answer is kept for the caller who presses REPEAT_KEY to hear all of it."""
+    state = await _state(redis, call_id)
+    state["full"] = {"text": rendered.full_text, "ssml": rendered.full_ssml} if rendered.full_text else None
+    await _save(redis, call_id, state)
+
+
+async def _callback_instead(request: Request, conversation: Conversation) -> Reply:
+    """The transfer failed: the queue place becomes a callback ticket (HD…), and the caller hears its number."""
+    app = request.app
+    async with app.state.sessionmaker() as session:
+        handoff = await handoffs.open_handoff(session, conversation.id)
+        if handoff is None:
+            handoff, _ = await handoffs.request(session, app.state.redis, app.state.settings, {
+                "conversation_id": conversation.id, "channel": "voice", "reason": "transfer_failed",
+                "priority": "normal", "customer": {"phone": conversation.verified_phone},
+                "summary": "电话客户转人工未接通，需要回电"})
+        ticket_no = await handoffs.accept_callback(session, app.state.redis, handoff)
+    prefix, digits = ticket_no[:2], ticket_no[2:].replace("-", "")
+    spoken_no = f"{' '.join(prefix)}，{spell_digits(digits[:8])}，{spell_digits(digits[8:])}"
+    text = f"抱歉，人工客服暂时无法接通。已为您预约回电，登记号是{spoken_no}。客服会尽快给您回电，请保持电话畅通。再见。"
+    ssml = ("<speak>抱歉，人工客服暂时无法接通。已为您预约回电，登记号是"
+            f'<say-as interpret-as="characters">{prefix}</say-as><say-as interpret-as="digits">{digits}</say-as>。'
+            "客服会尽快给您回电，请保持电话畅通。再见。</speak>")
+    return _said(text, ssml, action=Action(type="hangup"), expect=Expect(speech=False, dtmf_max_digits=0))
 
 
 @router.post("/calls/{call_id}/turns")
@@ -202,8 +232,7 @@ async def _respond(request: Request, conversation: Conversation, body: Turn) -> 
         return _said("", action=Action(type="hangup"), expect=Expect(speech=False, dtmf_max_digits=0))
     if body.type == "transfer_status":
         if body.transfer_status == "failed":
-            return _said("抱歉，人工客服暂时无法接通。我们已记录您的来电，稍后会给您回电。再见。",
-                         action=Action(type="hangup"))
+            return await _callback_instead(request, conversation)
         return _said("", action=Action(type="hangup"), expect=Expect(speech=False, dtmf_max_digits=0))
     if body.type == "barge_in":
         return _said("请讲。")
@@ -219,12 +248,16 @@ async def _respond(request: Request, conversation: Conversation, body: Turn) -> 
             return await _respond(request, conversation, body.model_copy(update={"type": "no_match"}))
         if body.digits == "0":
             return await _to_assistant(request, conversation, "/request_human")
+        if body.digits.rstrip("#") == REPEAT_KEY and state.get("full"):
+            return _said(state["full"]["text"], state["full"]["ssml"], expect=Expect(dtmf_max_digits=1))
         text = body.digits.rstrip("#")
     else:
         text = (body.text or "").strip()
         if not text:
             return await _respond(request, conversation, body.model_copy(update={"type": "no_match"}))
     state["failures"] = 0
+    if text in REPEAT_WORDS and state.get("full"):
+        return _said(state["full"]["text"], state["full"]["ssml"], expect=Expect(dtmf_max_digits=1))
 
     if state.get("pending"):
         pending, state["pending"] = state["pending"], None

@@ -49,7 +49,7 @@
 
   async function newSession() {
     token = null;
-    const s = await api('POST', '/api/session');
+    const s = await api('POST', '/api/widget/session');
     token = s.token;
     store.set(token);
   }
@@ -211,7 +211,7 @@
   async function post(li, text, cid) {
     try {
       // The reply holds the answers only (not the customer's own message), which is shown already.
-      const data = await withSession(() => api('POST', '/api/messages', { text, client_id: cid }));
+      const data = await withSession(() => api('POST', '/api/widget/messages', { text, client_id: cid }));
       li.classList.remove('msg-failed');
       (data.messages || []).forEach(renderMessage);
       if (data.state) setState(data.state);
@@ -296,7 +296,7 @@
       stars.forEach((s) => { s.disabled = true; });
       lightStars(n);
       try {
-        await withSession(() => api('POST', '/api/rating', { score: n }));
+        await withSession(() => api('POST', '/api/widget/rating', { score: n }));
         ratingEl.classList.add('done');
         ratingMsg.textContent = '感谢您的评价，祝您生活愉快！';
       } catch {
@@ -313,7 +313,7 @@
   function connectEvents() {
     clearTimeout(retryTimer);
     if (es || !token) return;
-    es = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    es = new EventSource(`/api/widget/events?token=${encodeURIComponent(token)}`);
     es.onopen = () => {
       backoff = BACKOFF_MIN;
       conn.hidden = true;
@@ -358,7 +358,7 @@
   function parse(s) { try { return JSON.parse(s); } catch { return null; } }
 
   async function loadHistory() {
-    const data = await withSession(() => api('GET', '/api/messages'));
+    const data = await withSession(() => api('GET', '/api/widget/messages'));
     (data.messages || []).forEach(renderMessage);
     setState(data.state);
   }

@@ -29,6 +29,8 @@ class ContractGateway:
     handoffs: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, str] = field(default_factory=dict)
     ticket_requests: list[dict[str, Any]] = field(default_factory=list)
+    verified_phones: dict[str, str] = field(default_factory=dict)
+    verify_attempts: dict[str, int] = field(default_factory=dict)
     url: str = ""
 
     # -- seeding and reading ------------------------------------------------------------------------------------
@@ -66,6 +68,7 @@ class ContractGateway:
         app = web.Application(middlewares=[checks])
         app.router.add_post("/internal/tickets", self._create_ticket)
         app.router.add_get("/internal/conversations/{conversation_id}/tickets", self._tickets_of)
+        app.router.add_post("/internal/conversations/{conversation_id}/verify", self._verify)
         app.router.add_post("/internal/handoffs", self._hand_off)
         return app
 
@@ -107,12 +110,29 @@ class ContractGateway:
         return None
 
     async def _tickets_of(self, request: web.Request) -> web.Response:
-        customer = self.customer_of(request.match_info["conversation_id"])
-        own = [t for t in reversed(self.tickets.values()) if t["customer"] == customer]
+        conversation = request.match_info["conversation_id"]
+        customer, phone = self.customer_of(conversation), self.verified_phones.get(conversation)
+        own = [t for t in reversed(self.tickets.values())
+               if t["customer"] == customer or (phone and t["body"].get("contact_phone") == phone)]
         wanted = request.query.get("ticket_no")
         if wanted:
             own = [t for t in own if t["ticket_no"] == wanted]
         return web.json_response({"tickets": [self.public(t) for t in own[:5]]})
+
+    async def _verify(self, request: web.Request) -> web.Response:
+        conversation, body = request.match_info["conversation_id"], await request.json()
+        if ("account_no" in body) == ("ticket_no" in body) or not re.fullmatch(r"\d{4}", str(body.get("phone_last4"))):
+            return web.json_response({"detail": "invalid"}, status=422)
+        attempts = self.verify_attempts[conversation] = self.verify_attempts.get(conversation, 0) + 1
+        if attempts > 5:
+            return web.json_response({"detail": "too many verification attempts"}, status=429)
+        key, value = ("account_no", body["account_no"]) if "account_no" in body else ("ticket_no", body["ticket_no"])
+        phones = [t["body"].get("contact_phone") or "" for t in self.tickets.values()
+                  if (t["body"].get(key) if key == "account_no" else t["ticket_no"]) == value]
+        phone = next((p for p in phones if p.endswith(body["phone_last4"])), None)
+        if phone:
+            self.verified_phones[conversation] = phone
+        return web.json_response({"verified": bool(phone), "attempts_left": 5 - attempts})
 
     async def _hand_off(self, request: web.Request) -> web.Response:
         packet = await request.json()

@@ -118,7 +118,7 @@ def internal(services: Services) -> Iterator[httpx.Client]:
 
 
 def widget_session(client: httpx.Client) -> tuple[dict[str, str], str]:
-    body = client.post("/api/session").json()
+    body = client.post("/api/widget/session").json()
     return {"Authorization": f"Bearer {body['token']}"}, body["conversation_id"]
 
 

@@ -62,21 +62,21 @@ def proxied_gateway(services, database_proxy) -> Iterator[httpx.Client]:
 
 def test_a_database_outage_is_a_clear_503_and_the_retry_is_answered_once(proxied_gateway, database_proxy) -> None:
     proxy, _ = database_proxy
-    token = proxied_gateway.post("/api/session").json()["token"]
+    token = proxied_gateway.post("/api/widget/session").json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     message = {"text": "燃气费在哪交", "client_id": "m-1"}
     proxy.cut()
     try:
-        refused = proxied_gateway.post("/api/messages", json=message, headers=headers)
+        refused = proxied_gateway.post("/api/widget/messages", json=message, headers=headers)
     finally:
         proxy.restore()
     assert refused.status_code == 503 and refused.headers["Retry-After"] == "30"
     assert refused.json()["detail"] == "系统繁忙，请稍后再试。"
-    answered = proxied_gateway.post("/api/messages", json=message, headers=headers)
+    answered = proxied_gateway.post("/api/widget/messages", json=message, headers=headers)
     assert answered.status_code == 200 and "营业厅" in answered.json()["messages"][0]["text"]
-    again = proxied_gateway.post("/api/messages", json=message, headers=headers)
+    again = proxied_gateway.post("/api/widget/messages", json=message, headers=headers)
     assert again.json() == answered.json(), "the same client id is the same turn"
-    history = proxied_gateway.get("/api/messages", headers=headers).json()["messages"]
+    history = proxied_gateway.get("/api/widget/messages", headers=headers).json()["messages"]
     assert [m["role"] for m in history] == ["customer"] + ["bot"] * len(answered.json()["messages"])
 
 

@@ -23,7 +23,7 @@ def openapi_schema(services):
 @pytest.fixture(scope="module")
 def credentials(services) -> dict[str, dict[str, str]]:
     with httpx.Client(base_url=services.gateway) as http:
-        token = http.post("/api/session").json()["token"]
+        token = http.post("/api/widget/session").json()["token"]
         cookie = http.post("/agent/api/login", json={"username": "boss", "password": AGENT_PASSWORD}).cookies
     return {"/internal": {"Authorization": f"Bearer {SERVICE_TOKEN}"},
             "/voice": {"Authorization": f"Bearer {VOICE_TOKEN}"},

@@ -20,10 +20,10 @@ async def test_an_own_ticket_is_described_with_status_and_promised_date(gateway,
 
 async def test_another_customers_ticket_number_reveals_nothing(gateway, dispatcher, domain) -> None:
     theirs = gateway.add_ticket("web:someone-else", note="secret")["ticket_no"]
-    await ActionCheckTicket().run(dispatcher, asking(f"查一下{theirs}", theirs), domain)
+    events = await ActionCheckTicket().run(dispatcher, asking(f"查一下{theirs}", theirs), domain)
     [message] = dispatcher.messages
     assert message["response"] == "utter_ticket_not_found" and message["ticket_no"] == theirs
-    assert message["buttons"] == [HUMAN]
+    assert events[-1]["name"] == "identity_form", "only the phone's last four digits can prove it is theirs"
 
     # Word for word what a number that exists nowhere gets: nothing tells the two apart.
     nowhere = "BX20991231-0001"
@@ -47,10 +47,18 @@ async def test_without_a_number_the_recent_tickets_are_listed(gateway, dispatche
     assert "BX20261123-0002" not in reply
 
 
-async def test_no_tickets_at_all(gateway, dispatcher, domain) -> None:
-    await ActionCheckTicket().run(dispatcher, asking("我的工单处理到哪一步了"), domain)
-    assert dispatcher.messages[0]["response"] == "utter_no_tickets"
-    assert dispatcher.messages[0]["buttons"] == [HUMAN]
+async def test_no_tickets_here_starts_the_identity_check(gateway, dispatcher, domain) -> None:
+    events = await ActionCheckTicket().run(dispatcher, asking("我在电话里报的修怎么样了"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_no_tickets_here"
+    assert events[-1] == {"event": "followup", "name": "identity_form", "timestamp": None}
+
+
+async def test_a_number_not_found_here_asks_only_for_the_phone_digits(gateway, dispatcher, domain) -> None:
+    number = gateway.add_ticket("voice:call-1", contact_phone="13900002222")["ticket_no"]
+    events = await ActionCheckTicket().run(dispatcher, asking(f"查一下{number}", number), domain)
+    assert dispatcher.messages[0]["response"] == "utter_ticket_not_found"
+    assert {"event": "slot", "timestamp": None, "name": "identity_reference", "value": f"ticket_no:{number}"} in events
+    assert events[-1] == {"event": "followup", "name": "identity_form", "timestamp": None}
 
 
 async def test_gateway_down_is_said_politely_with_a_human_offered(dispatcher, domain) -> None:
