@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from knowledge.model import Authority, Entry, Source, TimeLimit
+from knowledge.model import COMPANY_LABELS, Authority, Entry, Source, TimeLimit
 
 KNOWLEDGE_DIR = Path(__file__).resolve().parent
 UTILITIES = {"gas", "electricity", "heat", "all"}
@@ -43,9 +43,12 @@ def _read(path: Path, key: str) -> list[dict]:
 
 
 def _source(record: dict) -> Source:
+    company = record.get("company")
+    if company not in COMPANY_LABELS:
+        raise KnowledgeError(f"source {record['id']}: company must be one of {sorted(COMPANY_LABELS)}, not {company}")
     return Source(id=record["id"], file=record["file"], title=record["title"], publisher=record.get("publisher", ""),
                   utility=record.get("utility", ""), authority=Authority(record["authority"]),
-                  cite_as=record["cite_as"])
+                  cite_as=record["cite_as"], company=company)
 
 
 def _time_limit(record: dict, sources: dict[str, Source]) -> TimeLimit:

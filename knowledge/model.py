@@ -14,6 +14,8 @@ class Authority(str, Enum):
 
 UTILITY_LABELS = {"gas": "燃气", "electricity": "电力", "heat": "供热"}
 UTILITY_BY_LABEL = {label: code for code, label in UTILITY_LABELS.items()}
+# Whose promise a source states; "none" for regulations, generic specifications, study notes and research.
+COMPANY_LABELS = {"kunlun": "昆仑燃气", "tianfu": "天富热电", "grid": "供电企业（95598服务标准）", "none": ""}
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,12 @@ class Source:
     utility: str
     authority: Authority
     cite_as: str
+    company: str = "none"
+
+    @property
+    def company_label(self) -> str:
+        """The company's name for a customer; empty when no company promises the document."""
+        return COMPANY_LABELS.get(self.company, "")
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,15 @@ class Entry:
     @property
     def utility_label(self) -> str | None:
         return UTILITY_LABELS.get(self.utility)
+
+    @property
+    def company(self) -> str:
+        """kunlun, tianfu, grid or none: the company whose document the answer comes from."""
+        return self.source.company
+
+    @property
+    def company_label(self) -> str:
+        return self.source.company_label
 
     @property
     def citation(self) -> str:

@@ -2,7 +2,7 @@
 often unrelated requests are taken for utility intents, over a range of fallback thresholds.
 
 The held-out set (tests/nlu/holdout.yml) and the out-of-domain set (tests/nlu/ood.yml) are never trained on.
-Writes docs/evaluation.md and docs/confusion_matrix.png.
+Writes its section of docs/evaluation.md and docs/confusion_matrix.png.
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from bot.components.hazard_patterns import detect_hazard
+from scripts.docs_section import replace_section
 from scripts.model import ROOT, train
 from scripts.nlu_runner import Parsed, load_agent, load_examples, parse_all
 
@@ -137,7 +138,7 @@ def main() -> None:
     errors = [r for r in holdout if r.predicted != r.expected]
 
     lines = [
-        "# NLU evaluation", "",
+        "# NLU evaluation (component figures: data from the same hands as the training data)", "",
         f"Latest run: {dt.date.today().isoformat()}, model `{model.name}`, produced by `make eval`.", "",
         f"Held-out set: {len(holdout)} examples in {len(result['labels'])} intents (tests/nlu/holdout.yml, never trained on).", "",
         f"- Intent accuracy: **{result['accuracy']:.3f}**",
@@ -170,7 +171,7 @@ def main() -> None:
               *knowledge_report(knowledge)]
     extra, baseline_summary = baseline_lines(result, holdout_examples)
     lines += extra
-    (DOCS / "evaluation.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    replace_section(DOCS / "evaluation.md", "nlu", ["#" + line if line.startswith("#") else line for line in lines])
 
     print(f"Held-out: accuracy {result['accuracy']:.3f}, macro-F1 {result['macro_f1']:.3f} ({len(holdout)} examples)")
     print("Worst intents: " + ", ".join(f"{n} F1 {s['f1-score']:.2f}" for n, s in worst))

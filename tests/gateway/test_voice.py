@@ -140,3 +140,29 @@ def test_a_ticket_opened_on_wechat_is_found_by_phone_only_by_its_owner(client, i
     spoken_number = created["ticket_no"][2:10]
     spelled = "".join(CHINESE_DIGITS[int(d)] for d in spoken_number)
     assert (spelled[:4] in reply["say"]["text"].replace(" ", "")) is sees
+
+
+def test_a_failed_transfer_creates_the_callback_it_promises(client, internal) -> None:
+    call = Call(client, caller="13900007777")
+    transfer = call.key("0")
+    assert transfer["action"]["type"] == "transfer" and transfer["action"]["handoff_id"]
+    failed = call.turn("transfer_status", transfer_status="failed")
+    text = failed["say"]["text"]
+    assert failed["action"]["type"] == "hangup" and "回电" in text
+    assert re.search(rf"登记号是H D，[{CHINESE_DIGITS} ]+，[{CHINESE_DIGITS} ]+", text), text
+    assert '<say-as interpret-as="characters">HD</say-as>' in failed["say"]["ssml"]
+    tickets = internal.get(f"/internal/conversations/voice:{call.call_id}/tickets").json()["tickets"]
+    assert [t["type"] for t in tickets] == ["callback"] and tickets[0]["ticket_no"].startswith("HD")
+    spoken = re.search(r"登记号是H D，(.+?)。", text).group(1).replace("，", "").replace(" ", "")
+    assert spoken == "".join(CHINESE_DIGITS[int(d)] for d in tickets[0]["ticket_no"][2:].replace("-", ""))
+
+
+def test_a_long_answer_is_shortened_on_the_phone_and_replayed_in_full(client) -> None:
+    call = Call(client)
+    reply = call.say("燃气费在哪交")
+    text = reply["say"]["text"]
+    assert "《" not in text and "【" not in text and "？。" not in text
+    assert "燃气服务手册" in text or "管理条例" in text, "a short spoken citation"
+    assert text.endswith("详细内容请按9再听一遍。"), "the answer and its anti-fraud line are too long to hear at once"
+    full = call.key("9")["say"]["text"]
+    assert "个人账户" in full and len(full) > len(text) - len("详细内容请按9再听一遍。")

@@ -72,7 +72,8 @@ def test_time_limits_the_ticket_clock_needs_are_present() -> None:
 def test_research_sources_are_refused(tmp_path: Path) -> None:
     (tmp_path / "entries").mkdir()
     (tmp_path / "sources.yml").write_text(yaml.safe_dump({"sources": [{
-        "id": "paper", "file": "004.txt", "title": "t", "authority": "research", "cite_as": "《t》"}]}))
+        "id": "paper", "file": "004.txt", "title": "t", "authority": "research", "cite_as": "《t》",
+        "company": "none"}]}))
     (tmp_path / "time_limits.yml").write_text("time_limits: []\n")
     (tmp_path / "entries" / "x.yml").write_text(yaml.safe_dump({"entries": [{
         "id": "x", "utility": "electricity", "intent": "ask_process", "title": "t", "answer": "a",
