@@ -1,5 +1,10 @@
-"""Finds the entry that answers a question: BM25 over jieba tokens, steered by the NLU's utility, business
-and intent, and a decision on whether to answer, ask which utility, ask which topic, or admit ignorance."""
+"""Finds the entry that answers a question, and decides whether to answer, ask which topic, or admit ignorance.
+
+Relevance fuses three signals: BM25 over jieba tokens and character bigrams, a learned ranker over the entries'
+example questions (knowledge/ranker.py) and, only where those two disagree, meaning-based similarity
+(knowledge/semantic.py). The NLU's utility, business and intent steer it. The fusion weights and the
+thresholds were chosen on the development half of the independent question set and the paraphrase set
+(docs/evaluation.md); the reporting half was never used to choose them."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -10,12 +15,17 @@ import numpy as np
 
 from knowledge.loader import KnowledgeBase
 from knowledge.model import Entry
+from knowledge.ranker import EntryRanker
 from knowledge.segment import search_tokens
 
-MIN_SCORE = 3.0          # below this nothing in the handbook is about the question (docs/evaluation.md)
-CLOSE_RATIO = 0.75       # a runner-up this close to the best makes the question ambiguous
-CANDIDATE_RATIO = 0.7    # entries this close to the best are offered as choices
+MIN_SCORE = 3.0          # BM25 below this, and the ranker unsure: nothing in the handbook is about the question
+MIN_LEARNED = 0.25       # ranker probability that counts as evidence on its own
+CLOSE_RATIO = 0.92       # a runner-up this close to the best (fused) makes the question ambiguous
+CANDIDATE_RATIO = 0.85   # entries this close to the best are offered as choices
 MAX_CHOICES = 3
+LEARNED_WEIGHT = 0.3     # share of the ranker in the lexical score (the rest is BM25)
+SEMANTIC_WEIGHT = 0.7    # share of meaning-based similarity when it is asked
+AGREEMENT_MARGIN = 0.8   # lexical runner-up below this share of the best, and BM25 and ranker agree: no e5
 
 
 class Outcome(str, Enum):
@@ -46,12 +56,50 @@ def _entry_text(entry: Entry) -> str:
     return " ".join([entry.title, *entry.examples, entry.business or ""])
 
 
+def _by_max(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if len(values) else 0.0
+    return values / top if top > 0 else np.zeros_like(values)
+
+
 class KnowledgeSearch:
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, *, semantic: bool = True) -> None:
         self.kb = kb
         self.entries = list(kb.entries)
         self.bm25 = bm25s.BM25()
         self.bm25.index([search_tokens(_entry_text(e)) for e in self.entries], show_progress=False)
+        self.ranker = EntryRanker().fit(self.entries)
+        self._semantic_wanted, self._semantic = semantic, None
+        self.semantic_calls = 0
+        self._last: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+
+    @property
+    def semantic(self):
+        if self._semantic is None and self._semantic_wanted:
+            from knowledge.semantic import SemanticIndex
+            self._semantic = SemanticIndex(self.entries)
+        return self._semantic
+
+    def relevance(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(fused relevance per entry, raw BM25, ranker probabilities); the last question's are kept."""
+        if self._last is not None and self._last[0] == question:
+            return self._last[1]
+        result = self._relevance(question)
+        self._last = (question, result)
+        return result
+
+    def _relevance(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        bm25, learned = self.bm25_scores(question), self.ranker.scores(question)
+        lexical = (1 - LEARNED_WEIGHT) * _by_max(bm25) + LEARNED_WEIGHT * _by_max(learned)
+        ordered = np.sort(lexical)[::-1]
+        agree = int(bm25.argmax()) == int(learned.argmax()) and len(ordered) > 1 \
+            and ordered[1] < AGREEMENT_MARGIN * ordered[0]
+        if agree or self.semantic is None:
+            return lexical, bm25, learned
+        self.semantic_calls += 1
+        similarity = self.semantic.scores(question)
+        low, high = float(similarity.min()), float(similarity.max())
+        similarity = (similarity - low) / (high - low) if high > low else np.zeros_like(similarity)
+        return SEMANTIC_WEIGHT * similarity + (1 - SEMANTIC_WEIGHT) * lexical, bm25, learned
 
     def bm25_scores(self, question: str) -> np.ndarray:
         tokens = search_tokens(question)
@@ -61,11 +109,11 @@ class KnowledgeSearch:
 
     def rank(self, question: str, *, utility: str | None = None, business: str | None = None,
              intent: str | None = None, limit: int = 10) -> list[Hit]:
-        """Entries by score; a known utility excludes other utilities' entries."""
-        scores = self.bm25_scores(question)
+        """Entries by fused relevance; a known utility excludes other utilities' entries."""
+        scores, bm25, learned = self.relevance(question)
         hits = []
-        for entry, score in zip(self.entries, scores):
-            if score <= 0:
+        for entry, score, lexical, probability in zip(self.entries, scores, bm25, learned):
+            if lexical <= 0 and probability < MIN_LEARNED / 2:
                 continue
             if utility and entry.utility not in (utility, "all"):
                 continue
@@ -85,7 +133,7 @@ class KnowledgeSearch:
     def decide(self, question: str, *, utility: str | None = None, business: str | None = None,
                intent: str | None = None) -> Decision:
         hits = self.rank(question, utility=utility, business=business, intent=intent)
-        if not hits or hits[0].score < MIN_SCORE:
+        if not hits or not self._evidence(question):
             return Decision(Outcome.NOTHING, tuple(hits[:MAX_CHOICES]))
         best = hits[0].score
         candidates = [h for h in hits if h.score >= best * CANDIDATE_RATIO]
@@ -96,3 +144,8 @@ class KnowledgeSearch:
         if len(hits) > 1 and hits[1].score >= best * CLOSE_RATIO:
             return Decision(Outcome.ASK_ENTRY, tuple(candidates[:MAX_CHOICES]))
         return Decision(Outcome.ANSWER, (hits[0],))
+
+    def _evidence(self, question: str) -> bool:
+        """Something in the handbook is about the question: enough word overlap, or a confident ranker."""
+        _, bm25, learned = self.relevance(question)
+        return float(bm25.max(initial=0)) >= MIN_SCORE or float(learned.max(initial=0)) >= MIN_LEARNED

@@ -1,32 +1,58 @@
-"""Answers questions from the handbook knowledge base, or asks which utility or topic is meant.
+"""Answers questions from the handbook knowledge base.
 
-Every answer is an entry's text with its source; when the search is unsure the customer gets choices, and
-when nothing fits the assistant says so rather than guessing.
+Every answer is an entry's text with its source. A question about two utilities gets one labelled part for each;
+a question whose answer differs by utility, when the customer named none, gets each utility's rule labelled
+rather than a menu; a follow-up ("那农村呢？") is read together with the previous question. Choices are offered
+only when two topics are really close, and when nothing fits the assistant says so rather than guessing. After
+an answer about repair, installation or complaints the matching form is offered as a button, and a ticket of
+that kind the customer already has is named with its promised date.
 """
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.forms import utilities_in_text, without_utilities
+from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.knowledge_base import knowledge_base, knowledge_search, utility_code
 from bot.actions.tracker_view import latest_entity, latest_intent, latest_text
 from knowledge.fraud import mentions_suspicious_payment
 from knowledge.model import UTILITY_LABELS, Entry
 from knowledge.render import answer_text, anti_fraud_reminder, fraud_warning
-from knowledge.search import Decision, Outcome
+from knowledge.search import Decision, Hit, Outcome
+
+logger = logging.getLogger(__name__)
 
 PENDING_QUESTION = "kb_pending_question"
 PENDING_INTENT = "kb_pending_intent"
+LAST_QUESTION = "kb_last_question"
 QUESTION_INTENTS = {"ask_fee", "ask_payment", "ask_process", "ask_channel", "ask_outage",
                     "report_fault", "apply_installation", "file_complaint"}
 HUMAN_BUTTON = {"title": "转人工客服", "payload": "/request_human"}
+# The form an answer on these topics offers, and the ticket type it would create. Counter businesses
+# (过户, 销户…) are done at the hall: no form, no button.
+FORM_OFFERS = {
+    "report_fault": ("现在帮您登记报修吗？", "登记报修", "/report_fault", "repair"),
+    "apply_installation": ("现在帮您登记报装申请吗？", "登记报装", "/apply_installation", "installation"),
+    "file_complaint": ("需要的话，我现在帮您登记投诉。", "登记投诉", "/file_complaint", "complaint"),
+}
+MAX_PARTS = 3
 
 
 def _clear_pending() -> list[EventType]:
     return [SlotSet(PENDING_QUESTION, None), SlotSet(PENDING_INTENT, None)]
+
+
+def _topic(entry: Entry) -> str | None:
+    """The form an entry's topic belongs to: its intent, or for a time-limit answer its business."""
+    if entry.intent in FORM_OFFERS:
+        return entry.intent
+    return {"报修": "report_fault", "抢修": "report_fault", "报装": "apply_installation",
+            "投诉": "file_complaint", "举报": "file_complaint"}.get(entry.business or "")
 
 
 class ActionAnswerKnowledge(Action):
@@ -38,7 +64,9 @@ class ActionAnswerKnowledge(Action):
         intent = latest_intent(tracker)
         chosen = latest_entity(tracker, "kb_entry")
         if chosen and chosen in knowledge_base().by_id:
-            return self._answer(dispatcher, knowledge_base().by_id[chosen]) + _clear_pending()
+            entry = knowledge_base().by_id[chosen]
+            return self._say(dispatcher, [entry]) + await self._tickets_line(dispatcher, tracker, [entry]) \
+                + _clear_pending()
 
         question, question_intent = latest_text(tracker), intent
         pending = tracker.get_slot(PENDING_QUESTION)
@@ -46,35 +74,66 @@ class ActionAnswerKnowledge(Action):
             if not pending:
                 dispatcher.utter_message(response="utter_noted_ask_question")
                 return []
-            question, question_intent = pending, tracker.get_slot(PENDING_INTENT)
+            question, question_intent = f"{pending} {question}", tracker.get_slot(PENDING_INTENT)
+        elif latest_entity(tracker, "message_kind") == "followup" and tracker.get_slot(LAST_QUESTION):
+            previous = tracker.get_slot(LAST_QUESTION)
+            if utilities_in_text(question):  # 那电费呢？: the previous question, about this utility
+                previous = without_utilities(previous)
+            question = f"{previous} {question}"
 
         if mentions_suspicious_payment(question):
             dispatcher.utter_message(text=fraud_warning(knowledge_base()))
             return _clear_pending()
 
-        return self.answer(dispatcher, tracker, question, question_intent)
+        events = self.answer(dispatcher, tracker, question, question_intent)
+        answered = [knowledge_base().by_id[e["value"]] for e in events
+                    if e.get("event") == "slot" and e.get("name") == "kb_last_entry" and e.get("value")]
+        if answered:
+            events += await self._tickets_line(dispatcher, tracker, answered)
+        return events
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
                intent: str | None, *, admit_ignorance: bool = True) -> list[EventType] | None:
-        """Answers, clarifies or admits ignorance; with admit_ignorance=False sends nothing when nothing fits
-        and returns None."""
-        utility = utility_code(latest_entity(tracker, "utility") or tracker.get_slot("utility"))
+        """Answers, offers choices or admits ignorance; with admit_ignorance=False sends nothing when nothing
+        fits and returns None."""
+        hint = latest_entity(tracker, "asked_about") or intent
         business = latest_entity(tracker, "business") or tracker.get_slot("business")
-        decision = knowledge_search().decide(question, utility=utility, business=business, intent=intent)
+        named = utilities_in_text(latest_text(tracker))
+        if len(named) > 1:  # 燃气报修和电力报修各多久到: one labelled part for each
+            return self._per_utility(dispatcher, question, hint, business, [utility_code(u) for u in named],
+                                     admit_ignorance)
+        utility = utility_code(latest_entity(tracker, "utility") or (named[0] if named else None)
+                               or tracker.get_slot("utility"))
+        decision = knowledge_search().decide(question, utility=utility, business=business, intent=hint)
         if decision.outcome is Outcome.NOTHING and not admit_ignorance:
             return None
         return self._respond(dispatcher, decision, question, intent)
 
+    def _per_utility(self, dispatcher: CollectingDispatcher, question: str, intent: str | None,
+                     business: str | None, utilities: list[str | None], admit_ignorance: bool) -> list[EventType] | None:
+        entries = []
+        for utility in utilities[:MAX_PARTS]:
+            decision = knowledge_search().decide(question, utility=utility, business=business, intent=intent)
+            if decision.outcome is not Outcome.NOTHING and decision.hits[0].entry not in entries:
+                entries.append(decision.hits[0].entry)
+        if not entries:
+            if not admit_ignorance:
+                return None
+            dispatcher.utter_message(response="utter_knowledge_not_found", buttons=[HUMAN_BUTTON])
+            return _clear_pending()
+        return self._say(dispatcher, entries, question) + _clear_pending()
+
     def _respond(self, dispatcher: CollectingDispatcher, decision: Decision, question: str,
                  intent: str | None) -> list[EventType]:
         if decision.outcome is Outcome.ANSWER:
-            return self._answer(dispatcher, decision.entry) + _clear_pending()
+            return self._say(dispatcher, [decision.entry], question) + _clear_pending()
         if decision.outcome is Outcome.ASK_UTILITY:
-            buttons = [{"title": UTILITY_LABELS[u], "payload": f'/inform{{"utility": "{UTILITY_LABELS[u]}"}}'}
-                       for u in decision.utilities]
-            names = "、".join(UTILITY_LABELS[u] for u in decision.utilities)
-            dispatcher.utter_message(text=f"这个问题{names}的规定不一样。请问您问的是哪一项？", buttons=buttons)
-            return [SlotSet(PENDING_QUESTION, question), SlotSet(PENDING_INTENT, intent)]
+            # The customer named no utility and the rules differ: each utility's rule, labelled.
+            best: dict[str, Hit] = {}
+            for hit in decision.hits:
+                best.setdefault(hit.entry.utility, hit)
+            entries = [best[u].entry for u in decision.utilities if u in best][:MAX_PARTS]
+            return self._say(dispatcher, entries, question) + _clear_pending()
         if decision.outcome is Outcome.ASK_ENTRY:
             buttons = [{"title": self._choice_title(h.entry), "payload": f'/inform{{"kb_entry": "{h.entry.id}"}}'}
                        for h in decision.hits]
@@ -88,9 +147,38 @@ class ActionAnswerKnowledge(Action):
         return f"{entry.utility_label}：{entry.title}" if entry.utility_label else entry.title
 
     @staticmethod
-    def _answer(dispatcher: CollectingDispatcher, entry: Entry) -> list[EventType]:
-        text = answer_text(entry)
-        if entry.intent == "ask_payment":
-            text += "\n" + anti_fraud_reminder(knowledge_base())
-        dispatcher.utter_message(text=text)
-        return [SlotSet("kb_last_entry", entry.id)]
+    def _say(dispatcher: CollectingDispatcher, entries: list[Entry], question: str | None = None) -> list[EventType]:
+        """The answer (one labelled part per entry), the anti-fraud line under payment answers, then the form
+        the topic offers."""
+        parts = [answer_text(entry) for entry in entries]
+        if any(entry.intent == "ask_payment" for entry in entries):
+            parts.append(anti_fraud_reminder(knowledge_base()))
+        offers = {_topic(e) for e in entries} - {None}
+        buttons = []
+        if len(offers) == 1:
+            prompt, title, payload, _ = FORM_OFFERS[offers.pop()]
+            parts.append(prompt)
+            buttons = [{"title": title, "payload": payload}]
+        dispatcher.utter_message(text="\n\n".join(parts) if len(entries) > 1 else "\n".join(parts), buttons=buttons)
+        events: list[EventType] = [SlotSet("kb_last_entry", entries[0].id)]
+        if question:
+            events.append(SlotSet(LAST_QUESTION, question[-200:]))
+        return events
+
+    @staticmethod
+    async def _tickets_line(dispatcher: CollectingDispatcher, tracker: Tracker, entries: list[Entry]) -> list[EventType]:
+        """A ticket of the answer's kind the customer already has: its number and promised date."""
+        kinds = {FORM_OFFERS[t][3] for t in (_topic(e) for e in entries) if t}
+        if not kinds:
+            return []
+        try:
+            tickets = await GatewayClient(timeout_seconds=2).tickets_for(tracker.sender_id)
+        except GatewayError as error:
+            logger.info("no ticket line for %s: %s", tracker.sender_id, error)
+            return []
+        from bot.actions.check_ticket import describe  # check_ticket imports the form helpers this module uses
+
+        mine = [t for t in tickets if t.get("type") in kinds][:2]
+        if mine:
+            dispatcher.utter_message(text="您已有的工单：" + "；".join(describe(t) for t in mine) + "。")
+        return []

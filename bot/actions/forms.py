@@ -160,6 +160,27 @@ _UTILITY_WORDS = (
 _NOT_ELECTRICITY = re.compile(r"电话|电梯|手机")
 
 
+def utilities_in_text(text: str) -> list[str]:
+    """Every utility the text names, in the order it names them: 燃气报修和电力报修 → [燃气, 电力]."""
+    text = _NOT_ELECTRICITY.sub("", text or "")
+    found = []
+    for utility, words in _UTILITY_WORDS:
+        match = words.search(text)
+        if match:
+            found.append((match.start(), utility))
+            if utility == "供热":  # 暖气 contains 气: gas only where a gas word stands apart from the heat words
+                text = words.sub("", text)
+    return [utility for _, utility in sorted(found)]
+
+
+def without_utilities(text: str) -> str:
+    """The text with its utility words taken out: the previous question a follow-up about another utility
+    (那电费呢？) is read with."""
+    for _, words in _UTILITY_WORDS:
+        text = words.sub("", text or "")
+    return text
+
+
 def utility_in_text(text: str) -> str | None:
     """燃气, 电力 or 供热 from the plain words of the text (天然气, 煤气, 电, 暖气...)."""
     text = _NOT_ELECTRICITY.sub("", text or "")
@@ -269,16 +290,38 @@ class TicketFormValidation(FormValidationAction, ABC):
             undo = [SlotSet(slot, value_before_latest_message(tracker, slot))
                     for slot in tracker.slots_to_validate() if slot in FORM_SLOTS]
             return [ActionExecutionRejected(self.form_name()), *undo]
+        if requested is None and latest_entity(tracker, "message_kind") == "both":
+            self._answer_the_question_too(dispatcher, tracker)
         events = await super().run(dispatcher, tracker, domain)
         if requested is None:  # activation: a new request starts with a clean count and replaces an unsent one
             events += [SlotSet(INVALID_ANSWERS, None), SlotSet("ticket_retry", None)]
         return events
 
+    @staticmethod
+    def _answer_the_question_too(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """燃气表坏了 多久能来修: the time limit from the handbook, then the form's first question."""
+        from bot.actions.answer_knowledge import FORM_OFFERS, ActionAnswerKnowledge  # it imports this module
+
+        answered = CollectingDispatcher()
+        ActionAnswerKnowledge().answer(answered, tracker, latest_text(tracker), latest_intent(tracker),
+                                       admit_ignorance=False)
+        for message in answered.messages:  # the answer only: the form itself is what follows
+            if message.get("text") and not message.get("response"):
+                offers = {prompt for prompt, *_ in FORM_OFFERS.values()}
+                dispatcher.utter_message(text="\n".join(line for line in message["text"].split("\n")
+                                                        if line not in offers).strip())
+
     def _is_answer(self, tracker: Tracker, requested: str) -> bool:
+        """Whether the message answers the question asked. A question (also at the read-back) is answered from the
+        handbook and the form asks again."""
         intent = latest_intent(tracker)
         if intent in ESCAPE_INTENTS:
             return False
-        if requested == "description" or intent == TRIGGER_INTENTS.get(self.form_name()):
+        if intent == TRIGGER_INTENTS.get(self.form_name()):
+            return True
+        if latest_entity(tracker, "message_kind") in ("question", "followup") and intent not in SMALL_TALK:
+            return False
+        if requested == "description":
             return True
         return intent not in OTHER_TOPICS
 

@@ -9,7 +9,7 @@ from rasa.shared.core.domain import Domain
 ROOT = Path(__file__).resolve().parents[2]
 # Actions whose code reads the domain: the form validations (rasa-sdk looks up each form's slots in it) and the
 # session start (session_config: how long a conversation lives, whether slots carry over).
-READ_THE_DOMAIN = {"validate_repair_form", "validate_installation_form", "validate_complaint_form",
+READ_THE_DOMAIN = {"validate_repair_form", "validate_installation_form", "validate_complaint_form", "validate_identity_form",
                    "action_session_start"}
 
 

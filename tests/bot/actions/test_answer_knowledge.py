@@ -30,14 +30,50 @@ async def test_a_quoted_scam_instruction_gets_a_clear_warning(dispatcher, domain
     assert "960873" not in reply
 
 
-async def test_when_the_answer_depends_on_the_utility_the_customer_is_asked(dispatcher, domain) -> None:
+async def test_when_the_answer_depends_on_the_utility_each_rule_is_given_labelled(dispatcher, domain) -> None:
     tracker = make_tracker("投诉多久给答复", "ask_process")
     events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
-    assert "哪一项" in message["text"]
-    titles = [b["title"] for b in message["buttons"]]
-    assert "燃气" in titles and "电力" in titles
-    assert slots(events)["kb_pending_question"] == "投诉多久给答复"
+    assert "哪一项" not in message["text"], "no menu: the customer reads every utility's rule"
+    parts = [p for p in message["text"].split("\n\n") if p.startswith("【")]
+    assert len(parts) >= 2 and any(p.startswith("【燃气】") and "48小时" in p for p in parts)
+    assert all("依据《" in p or "参考《" in p for p in parts), "each part cites its own source"
+    assert message["buttons"] == [{"title": "登记投诉", "payload": "/file_complaint"}]
+    assert slots(events)["kb_pending_question"] is None
+
+
+async def test_two_utilities_in_one_question_get_one_labelled_part_each(dispatcher, domain) -> None:
+    tracker = make_tracker("燃气报修和电力报修各多久到", "ask_process")
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    parts = reply.split("\n\n")
+    assert parts[0].startswith("【燃气】") and "24小时" in parts[0] and "依据《" in parts[0]
+    assert parts[1].startswith("【电力】") and "40分钟" in parts[1] and "依据《" in parts[1]
+
+
+async def test_a_follow_up_is_read_with_the_previous_question(dispatcher, domain) -> None:
+    tracker = make_tracker("那电费呢？", "ask_process", [entity("message_kind", "followup"), entity("utility", "电力")],
+                           slots={"kb_last_question": "燃气费在哪交"})
+    events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert reply.startswith("【电力】") and ("交" in reply or "缴" in reply)
+    assert slots(events)["kb_last_question"] == "费在哪交 那电费呢？"
+
+
+async def test_a_repair_answer_offers_the_form_and_names_the_open_ticket(gateway, dispatcher, domain) -> None:
+    ticket = gateway.add_ticket("test-customer")
+    tracker = make_tracker("燃气坏了报修一般几个小时上门", "ask_process", [entity("asked_about", "report_fault")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    answer, tickets = dispatcher.messages
+    assert "24小时" in answer["text"] and answer["text"].endswith("现在帮您登记报修吗？")
+    assert answer["buttons"] == [{"title": "登记报修", "payload": "/report_fault"}]
+    assert ticket["ticket_no"] in tickets["text"] and "11月24日16:00前" in tickets["text"]
+
+
+async def test_a_counter_business_offers_no_form(dispatcher, domain) -> None:
+    tracker = make_tracker("燃气过户要带什么", "ask_process", [entity("utility", "燃气")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["buttons"] == []
 
 
 async def test_the_utility_given_next_answers_the_pending_question(dispatcher, domain) -> None:

@@ -87,3 +87,23 @@ def test_an_answer_states_the_figures_of_the_time_limits_it_cites(entry) -> None
     for limit in entry.time_limits:
         if limit.value:
             assert f"{limit.value:g}" in entry.answer, f"{limit.id} = {limit.value:g} {limit.unit}"
+
+
+# Conditions the clauses state, which answers once dropped (issue 12).
+def test_a_rural_customer_asking_the_residential_entry_reads_the_6_month_interval() -> None:
+    assert "6个月" in KB.by_id["gas.inspection.residential"].answer
+    assert "6个月" in KB.by_id["gas.inspection.fee"].answer
+
+
+def test_the_clock_and_exclusions_of_gas_installation_are_stated() -> None:
+    for entry_id in ("gas.installation.residential_time", "gas.installation.nonresidential_time",
+                     "gas.installation.small_commercial_time"):
+        assert "具备施工条件" in KB.by_id[entry_id].answer, entry_id
+    assert "设计和行政审批" in KB.by_id["gas.installation.nonresidential_time"].answer
+    assert "没有" in KB.by_id["gas.installation.estate"].answer, "no time limit for a whole estate: it says so"
+    assert "居民" in KB.by_id["gas.repair.indoor"].answer
+
+
+def test_compensation_beyond_one_hour_is_counted_by_actual_time() -> None:
+    for entry_id in ("electricity.accident.compensation", "heat.accident.compensation"):
+        assert "实际" in KB.by_id[entry_id].answer, entry_id

@@ -39,3 +39,35 @@ def test_a_price_the_handbook_does_not_give_is_not_made_up() -> None:
     assert decision.outcome is Outcome.ANSWER
     assert decision.entry.id == "gas.price"
     assert not any(ch.isdigit() for ch in decision.entry.answer)
+
+
+# Phrasings of the coverage entries (issue 12) that are not among their example questions.
+NEW_ENTRY_PHRASINGS = [
+    ("天富的人说要拆我家燃气表拿去鉴定会封起来吗", None, "all.evidence.sealed"),
+    ("窃电的表拆走鉴定要封存吗", None, "all.evidence.sealed"),
+    ("拒签违约通知书会有什么后果", None, "all.notice.refuse_sign"),
+    ("我不肯签那个检查结果通知单", None, "all.notice.refuse_sign"),
+    ("给我们停暖气的人得说清楚按哪条规定吧", None, "all.cutoff.legal_basis"),
+    ("暖气停了一个半小时赔偿怎么算", None, "heat.accident.compensation"),
+    ("供热的师傅把我家暖气片碰坏了", None, "heat.onsite.damage"),
+    ("整个新小区一起报装燃气有没有时限", None, "gas.installation.estate"),
+    ("开发商统一报装燃气多少个工作日", None, "gas.installation.estate"),
+    ("查燃气的天富工作人员要出示检查证吗", "gas", "gas.inspection.tianfu"),
+    ("偷用天然气被天富查到会停气吗", None, "gas.theft.tianfu"),
+    ("天富热电上门校验电表", None, "all.meter_service.tianfu"),
+    ("开电户口需要带什么证件", None, "electricity.open_account.general"),
+    ("换了电表供电公司会不会通知我", None, "electricity.change.general"),
+    ("停电了抢修进度在哪里能看到", None, "electricity.repair_progress.general"),
+    ("下暴雨停电后哪些用户先来电", None, "electricity.storm_restore.general"),
+    ("营业厅的意见箱", None, "electricity.feedback.general"),
+    ("两部制电价谁交", None, "electricity.tariff.general"),
+    ("高压用户和低压用户区别", None, "electricity.customer_types.general"),
+    ("电压老不稳定是不是供电质量有问题", None, "electricity.supply_quality.general"),
+    ("农村的管道天然气多久来安检一次", None, "gas.inspection.rural"),
+]
+
+
+@pytest.mark.parametrize("question, utility, entry_id", NEW_ENTRY_PHRASINGS,
+                         ids=[q for q, _, _ in NEW_ENTRY_PHRASINGS])
+def test_coverage_entries_are_found_by_natural_phrasings(question: str, utility: str | None, entry_id: str) -> None:
+    assert SEARCH.rank(question, utility=utility)[0].entry.id == entry_id

@@ -1,0 +1,98 @@
+"""Corrects the classifier's intent where the wording says what the customer wants (bot/components/
+message_kind_patterns.py), and records the kind of message as an entity for the actions.
+
+- A question about a service (how long, how much, can I…) is answered from the handbook even when it names a
+  complaint, a repair, an installation or a ticket: report_fault / apply_installation / file_complaint /
+  check_ticket (without a status cue) become ask_process, and the topic they named is kept as the entity
+  `asked_about`. request_human without a word for a human, nlu_fallback and out_of_scope with utility words
+  become ask_process too when they ask something.
+- A follow-up ("那农村呢？") is a question about the previous answer: ask_process.
+- A request ("停电了 帮我报修") starts its form: a question intent becomes the request's intent.
+- A message with nothing a utility customer would say (no utility word, no number, not small talk) is out_of_scope.
+
+Runs after the FallbackClassifier and before the hazard override, which has the last word.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
+                                       PREDICTED_CONFIDENCE_KEY, TEXT)
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.components.message_kind_patterns import Kind, about_utilities, asks_for_human, asks_status, message_kind
+
+QUESTION_INTENT = "ask_process"
+FORM_INTENTS = frozenset({"report_fault", "apply_installation", "file_complaint"})
+QUESTION_INTENTS = frozenset({"ask_fee", "ask_payment", "ask_process", "ask_channel", "ask_outage"})
+UNPLACED = frozenset({"nlu_fallback", "out_of_scope", "inform"})
+# Never turned into something else: small talk, control, and what the safety rule and the forms rely on.
+KEPT = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "restart", "back",
+                  "verify_identity"})
+_REQUESTED = (("file_complaint", re.compile(r"投诉|举报|反映")),
+              ("apply_installation", re.compile(r"报装|安装|开户|通气|接电|装表")),
+              ("report_fault", re.compile(r"报修|修|抢修|维修")))
+KIND_ENTITY, TOPIC_ENTITY = "message_kind", "asked_about"
+
+
+def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | None]:
+    """(the intent to act on, the form intent a question was about)."""
+    if intent in KEPT:
+        return intent, None
+    if intent == "report_emergency":  # the hazard override, which runs next, restores every named danger
+        return (intent if about_utilities(text) else "out_of_scope"), None
+    if intent == "request_human" and asks_for_human(text):
+        return intent, None
+    if not about_utilities(text):
+        return "out_of_scope", None
+    if kind is Kind.FOLLOWUP:
+        return QUESTION_INTENT, None
+    if kind is Kind.QUESTION:
+        if intent in FORM_INTENTS:
+            return QUESTION_INTENT, intent
+        if intent == "check_ticket" and not asks_status(text):
+            return QUESTION_INTENT, None
+        if intent in UNPLACED or intent == "request_human":
+            return QUESTION_INTENT, None
+    if kind in (Kind.REQUEST, Kind.BOTH) and (intent in QUESTION_INTENTS or intent in UNPLACED):
+        requested = next((name for name, words in _REQUESTED if words.search(text)), None)
+        if requested:
+            return requested, None
+    return intent, None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class MessageKindOverride(GraphComponent):
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "MessageKindOverride":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text.strip() or text.startswith("/"):
+                continue
+            kind = message_kind(text)
+            entities = [*(message.get(ENTITIES) or []), self._entity(KIND_ENTITY, kind.value, text)]
+            intent = message.get(INTENT) or {}
+            name = intent.get(INTENT_NAME_KEY)
+            new, topic = corrected_intent(text, name, kind) if name else (name, None)
+            if topic:
+                entities.append(self._entity(TOPIC_ENTITY, topic, text))
+            message.set(ENTITIES, entities, add_to_output=True)
+            if new != name:
+                chosen = {INTENT_NAME_KEY: new, PREDICTED_CONFIDENCE_KEY: 1.0}
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != new]
+                message.set(INTENT, chosen, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
+        return messages
+
+    @staticmethod
+    def _entity(name: str, value: str, text: str) -> dict[str, Any]:
+        return {"entity": name, "value": value, "start": 0, "end": len(text), "extractor": "MessageKindOverride"}

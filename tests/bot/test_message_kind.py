@@ -1,0 +1,53 @@
+"""Question, request, both or follow-up from the wording, and the intents the wording corrects."""
+from __future__ import annotations
+
+import pytest
+
+from bot.components.message_kind import corrected_intent
+from bot.components.message_kind_patterns import Kind, about_utilities, message_kind
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("燃气费怎么交", Kind.QUESTION),
+    ("我上周投诉了 按规定多久给答复", Kind.QUESTION),
+    ("燃气坏了报修一般几个小时上门", Kind.QUESTION),
+    ("被查出偷电会怎么处罚", Kind.QUESTION),
+    ("停电了 帮我报修", Kind.REQUEST),
+    ("能帮我报修吗", Kind.REQUEST),
+    ("我要投诉", Kind.REQUEST),
+    ("燃气表坏了 多久能来修", Kind.BOTH),
+    ("家里停电了", Kind.STATEMENT),
+    ("燃气表不走了", Kind.STATEMENT),
+    ("暖气怎么不热了", Kind.STATEMENT),
+    ("我家燃气表不知道什么原因不走了", Kind.STATEMENT),
+    ("那农村呢？", Kind.FOLLOWUP),
+    ("那电费呢", Kind.FOLLOWUP),
+])
+def test_the_kind_of_message(text: str, kind: Kind) -> None:
+    assert message_kind(text) is kind
+
+
+def test_requests_with_nothing_for_a_utility_are_not_about_us() -> None:
+    assert not about_utilities("设置一个每天上午8点的闹钟")
+    assert not about_utilities("把客厅的灯打开")
+    assert about_utilities("幸福小区8栋1单元1201"), "an address answers a form"
+    assert about_utilities("13812345678") and about_utilities("不需要")
+    assert about_utilities("个人家里用"), "a customer type answers the installation form"
+
+
+@pytest.mark.parametrize("text, intent, expected, topic", [
+    ("燃气坏了报修一般几个小时上门", "report_fault", "ask_process", "report_fault"),
+    ("我上周投诉了 按规定多久给答复", "check_ticket", "ask_process", None),
+    ("我的投诉有回复了吗", "check_ticket", "check_ticket", None),
+    ("商铺报装天然气要接外线的话多久通气", "apply_installation", "ask_process", "apply_installation"),
+    ("停电了 帮我报修", "ask_outage", "report_fault", None),
+    ("燃气表坏了 多久能来修", "report_fault", "report_fault", None),
+    ("检查完了让我签字 我不签行不行", "request_human", "ask_process", None),
+    ("我要转人工", "request_human", "request_human", None),
+    ("把声音关掉", "report_emergency", "out_of_scope", None),
+    ("厨房燃气管子好像漏了", "report_emergency", "report_emergency", None),
+    ("今天会下雨吗", "ask_outage", "out_of_scope", None),
+    ("那农村呢？", "nlu_fallback", "ask_process", None),
+])
+def test_intents_the_wording_corrects(text: str, intent: str, expected: str, topic: str | None) -> None:
+    assert corrected_intent(text, intent, message_kind(text)) == (expected, topic)
