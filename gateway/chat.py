@@ -57,6 +57,8 @@ async def _to_bot(session: AsyncSession, redis: Redis, rasa: RasaClient, convers
     # When the customer last wrote: the assistant tells a customer whose conversation it lost (its Redis came
     # back empty) instead of silently starting over (bot/actions/session_start.py).
     metadata = {"previous_message_at": previous_at.timestamp()} if previous_at else {}
+    if conversation.company:  # whose promises this customer gets (bot/actions/answer_knowledge.py)
+        metadata["company"] = conversation.company
     try:
         replies = [r for r in await rasa.send(conversation.id, text, metadata) if r.get("text")]
     except RasaUnavailable as error:

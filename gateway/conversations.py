@@ -14,7 +14,7 @@ from gateway.models import Conversation, Message
 
 
 async def get_or_create(session: AsyncSession, conversation_id: str, channel: str,
-                        customer_key: str | None = None) -> Conversation:
+                        customer_key: str | None = None, company: str | None = None) -> Conversation:
     """The conversation, created if new; concurrent first messages race on the primary key harmlessly."""
     conversation = await session.get(Conversation, conversation_id)
     if conversation is not None:
@@ -22,7 +22,7 @@ async def get_or_create(session: AsyncSession, conversation_id: str, channel: st
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     await session.execute(insert(Conversation).values(
         id=conversation_id, channel=channel, customer_key=customer_key or conversation_id, state="bot",
-        created_at=now()).on_conflict_do_nothing(index_elements=[Conversation.id]))
+        company=company, created_at=now()).on_conflict_do_nothing(index_elements=[Conversation.id]))
     return await session.get(Conversation, conversation_id, populate_existing=True)
 
 

@@ -40,6 +40,8 @@ class Conversation(Base):
     # A phone number this customer has proved (caller number, or 户号 + the phone's last four digits):
     # tickets with that contact phone are theirs on every channel.
     verified_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    # The company whose promises this customer gets (knowledge/companies.yml), bound by the channel; None: unbound.
+    company: Mapped[str | None] = mapped_column(String(20), nullable=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
 
 

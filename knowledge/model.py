@@ -15,7 +15,7 @@ class Authority(str, Enum):
 UTILITY_LABELS = {"gas": "燃气", "electricity": "电力", "heat": "供热"}
 UTILITY_BY_LABEL = {label: code for code, label in UTILITY_LABELS.items()}
 # Whose promise a source states; "none" for regulations, generic specifications, study notes and research.
-COMPANY_LABELS = {"kunlun": "昆仑燃气", "tianfu": "天富热电", "grid": "供电企业（95598服务标准）", "none": ""}
+COMPANY_LABELS = {"kunlun": "昆仑燃气", "tianfu": "天富热电", "grid": "国家电网", "none": ""}
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,14 @@ from knowledge.model import Entry
 ANTI_FRAUD_ENTRY = "all.payment.anti_fraud"
 
 
-def answer_text(entry: Entry) -> str:
-    label = f"【{entry.utility_label}】" if entry.utility_label else ""
-    return f"{label}{entry.answer}\n（{entry.citation}）"
+def answer_text(entry: Entry, *, with_company: bool = False) -> str:
+    """【燃气】answer（citation）; with_company, where answers of several companies stand side by side, the label
+    also names the company whose promise it is: 【燃气·昆仑燃气】."""
+    names = [entry.utility_label or ""]
+    if with_company and entry.company_label and entry.company != "none":
+        names.append(entry.company_label)
+    label = "·".join(n for n in names if n)
+    return f"{'【' + label + '】' if label else ''}{entry.answer}\n（{entry.citation}）"
 
 
 def anti_fraud_reminder(kb: KnowledgeBase) -> str:

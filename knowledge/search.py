@@ -20,8 +20,8 @@ from knowledge.segment import search_tokens
 
 MIN_SCORE = 3.0          # BM25 below this, and the ranker unsure: nothing in the handbook is about the question
 MIN_LEARNED = 0.25       # ranker probability that counts as evidence on its own
-CLOSE_RATIO = 0.92       # a runner-up this close to the best (fused) makes the question ambiguous
-CANDIDATE_RATIO = 0.85   # entries this close to the best are offered as choices
+CLOSE_RATIO = 0.97       # a runner-up this close to the best (fused) makes the question ambiguous
+CANDIDATE_RATIO = 0.9    # entries this close to the best are offered as choices
 MAX_CHOICES = 3
 LEARNED_WEIGHT = 0.3     # share of the ranker in the lexical score (the rest is BM25)
 SEMANTIC_WEIGHT = 0.7    # share of meaning-based similarity when it is asked
@@ -30,7 +30,7 @@ AGREEMENT_MARGIN = 0.8   # lexical runner-up below this share of the best, and B
 
 class Outcome(str, Enum):
     ANSWER = "answer"
-    ASK_UTILITY = "ask_utility"
+    EACH = "each"            # the rule differs by utility or by company and neither is known: answer each, labelled
     ASK_ENTRY = "ask_entry"
     NOTHING = "nothing"
 
@@ -50,6 +50,14 @@ class Decision:
     @property
     def entry(self) -> Entry:
         return self.hits[0].entry
+
+    @property
+    def parts(self) -> tuple[Entry, ...]:
+        """For EACH: the best entry of each utility and company, in the order of relevance."""
+        seen: dict[tuple[str, str], Entry] = {}
+        for hit in self.hits:
+            seen.setdefault((hit.entry.utility, hit.entry.company), hit.entry)
+        return tuple(seen.values())
 
 
 def _entry_text(entry: Entry) -> str:
@@ -108,14 +116,17 @@ class KnowledgeSearch:
         return self.bm25.get_scores(tokens)
 
     def rank(self, question: str, *, utility: str | None = None, business: str | None = None,
-             intent: str | None = None, limit: int = 10) -> list[Hit]:
-        """Entries by fused relevance; a known utility excludes other utilities' entries."""
+             intent: str | None = None, company: str | None = None, limit: int = 10) -> list[Hit]:
+        """Entries by fused relevance; a known utility excludes other utilities' entries, a known company other
+        companies' entries (documents that bind no company stay)."""
         scores, bm25, learned = self.relevance(question)
         hits = []
         for entry, score, lexical, probability in zip(self.entries, scores, bm25, learned):
             if lexical <= 0 and probability < MIN_LEARNED / 2:
                 continue
             if utility and entry.utility not in (utility, "all"):
+                continue
+            if company and entry.company not in (company, "none"):
                 continue
             boost = 1.0
             if business and entry.business == business:
@@ -131,8 +142,8 @@ class KnowledgeSearch:
         return hits[:limit]
 
     def decide(self, question: str, *, utility: str | None = None, business: str | None = None,
-               intent: str | None = None) -> Decision:
-        hits = self.rank(question, utility=utility, business=business, intent=intent)
+               intent: str | None = None, company: str | None = None) -> Decision:
+        hits = self.rank(question, utility=utility, business=business, intent=intent, company=company)
         if not hits or not self._evidence(question):
             return Decision(Outcome.NOTHING, tuple(hits[:MAX_CHOICES]))
         best = hits[0].score
@@ -140,7 +151,12 @@ class KnowledgeSearch:
         if utility is None:
             utilities = tuple(dict.fromkeys(h.entry.utility for h in candidates if h.entry.utility != "all"))
             if len(utilities) > 1:
-                return Decision(Outcome.ASK_UTILITY, tuple(candidates), utilities)
+                return Decision(Outcome.EACH, tuple(candidates), utilities)
+        if company is None:
+            companies = {h.entry.company for h in candidates if h.entry.company != "none"
+                         and h.entry.business == hits[0].entry.business and h.entry.intent == hits[0].entry.intent}
+            if len(companies) > 1:
+                return Decision(Outcome.EACH, tuple(candidates), (hits[0].entry.utility,))
         if len(hits) > 1 and hits[1].score >= best * CLOSE_RATIO:
             return Decision(Outcome.ASK_ENTRY, tuple(candidates[:MAX_CHOICES]))
         return Decision(Outcome.ANSWER, (hits[0],))

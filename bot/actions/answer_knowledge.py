@@ -23,7 +23,8 @@ from bot.actions.tracker_view import latest_entity, latest_intent, latest_text
 from knowledge.fraud import mentions_suspicious_payment
 from knowledge.model import UTILITY_LABELS, Entry
 from knowledge.render import answer_text, anti_fraud_reminder, fraud_warning
-from knowledge.search import Decision, Hit, Outcome
+from knowledge.companies import companies, company_in_text
+from knowledge.search import Decision, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,20 @@ FORM_OFFERS = {
     "file_complaint": ("需要的话，我现在帮您登记投诉。", "登记投诉", "/file_complaint", "complaint"),
 }
 MAX_PARTS = 3
+COMPANY_SLOT = "company"
+
+
+def conversation_company(tracker: Tracker) -> str | None:
+    """The company whose promises this customer gets: named in this message, named earlier in the conversation,
+    or bound by the channel (the message metadata {"company": id} that started the session)."""
+    named = company_in_text(latest_text(tracker))
+    if named:
+        return named
+    if tracker.get_slot(COMPANY_SLOT):
+        return tracker.get_slot(COMPANY_SLOT)
+    metadata = tracker.get_slot("session_started_metadata") or {}
+    bound = metadata.get("company") if isinstance(metadata, dict) else None
+    return bound if isinstance(bound, str) and bound in companies() else None
 
 
 def _clear_pending() -> list[EventType]:
@@ -98,22 +113,29 @@ class ActionAnswerKnowledge(Action):
         fits and returns None."""
         hint = latest_entity(tracker, "asked_about") or intent
         business = latest_entity(tracker, "business") or tracker.get_slot("business")
+        company = conversation_company(tracker)
         named = utilities_in_text(latest_text(tracker))
         if len(named) > 1:  # 燃气报修和电力报修各多久到: one labelled part for each
-            return self._per_utility(dispatcher, question, hint, business, [utility_code(u) for u in named],
-                                     admit_ignorance)
-        utility = utility_code(latest_entity(tracker, "utility") or (named[0] if named else None)
-                               or tracker.get_slot("utility"))
-        decision = knowledge_search().decide(question, utility=utility, business=business, intent=hint)
-        if decision.outcome is Outcome.NOTHING and not admit_ignorance:
-            return None
-        return self._respond(dispatcher, decision, question, intent)
+            events = self._per_utility(dispatcher, question, hint, business, company,
+                                       [utility_code(u) for u in named], admit_ignorance)
+        else:
+            utility = utility_code(latest_entity(tracker, "utility") or (named[0] if named else None)
+                                   or tracker.get_slot("utility"))
+            decision = knowledge_search().decide(question, utility=utility, business=business, intent=hint,
+                                                 company=company)
+            if decision.outcome is Outcome.NOTHING and not admit_ignorance:
+                return None
+            events = self._respond(dispatcher, decision, question, intent)
+        if events is not None and company_in_text(latest_text(tracker)):
+            events.append(SlotSet(COMPANY_SLOT, company))  # 天富的电: the conversation is bound from now on
+        return events
 
-    def _per_utility(self, dispatcher: CollectingDispatcher, question: str, intent: str | None,
-                     business: str | None, utilities: list[str | None], admit_ignorance: bool) -> list[EventType] | None:
+    def _per_utility(self, dispatcher: CollectingDispatcher, question: str, intent: str | None, business: str | None,
+                     company: str | None, utilities: list[str | None], admit_ignorance: bool) -> list[EventType] | None:
         entries = []
         for utility in utilities[:MAX_PARTS]:
-            decision = knowledge_search().decide(question, utility=utility, business=business, intent=intent)
+            decision = knowledge_search().decide(question, utility=utility, business=business, intent=intent,
+                                                 company=company)
             if decision.outcome is not Outcome.NOTHING and decision.hits[0].entry not in entries:
                 entries.append(decision.hits[0].entry)
         if not entries:
@@ -127,13 +149,9 @@ class ActionAnswerKnowledge(Action):
                  intent: str | None) -> list[EventType]:
         if decision.outcome is Outcome.ANSWER:
             return self._say(dispatcher, [decision.entry], question) + _clear_pending()
-        if decision.outcome is Outcome.ASK_UTILITY:
-            # The customer named no utility and the rules differ: each utility's rule, labelled.
-            best: dict[str, Hit] = {}
-            for hit in decision.hits:
-                best.setdefault(hit.entry.utility, hit)
-            entries = [best[u].entry for u in decision.utilities if u in best][:MAX_PARTS]
-            return self._say(dispatcher, entries, question) + _clear_pending()
+        if decision.outcome is Outcome.EACH:
+            # No utility or company known and their rules differ: each one's rule, labelled with its name.
+            return self._say(dispatcher, list(decision.parts[:MAX_PARTS]), question) + _clear_pending()
         if decision.outcome is Outcome.ASK_ENTRY:
             buttons = [{"title": self._choice_title(h.entry), "payload": f'/inform{{"kb_entry": "{h.entry.id}"}}'}
                        for h in decision.hits]
@@ -150,7 +168,7 @@ class ActionAnswerKnowledge(Action):
     def _say(dispatcher: CollectingDispatcher, entries: list[Entry], question: str | None = None) -> list[EventType]:
         """The answer (one labelled part per entry), the anti-fraud line under payment answers, then the form
         the topic offers."""
-        parts = [answer_text(entry) for entry in entries]
+        parts = [answer_text(entry, with_company=len(entries) > 1) for entry in entries]
         if any(entry.intent == "ask_payment" for entry in entries):
             parts.append(anti_fraud_reminder(knowledge_base()))
         offers = {_topic(e) for e in entries} - {None}

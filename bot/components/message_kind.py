@@ -37,15 +37,21 @@ KEPT = frozenset({"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"
 _REQUESTED = (("file_complaint", re.compile(r"投诉|举报|反映")),
               ("apply_installation", re.compile(r"报装|安装|开户|通气|接电|装表")),
               ("report_fault", re.compile(r"报修|修|抢修|维修")))
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
 KIND_ENTITY, TOPIC_ENTITY = "message_kind", "asked_about"
 
 
 def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | None]:
     """(the intent to act on, the form intent a question was about)."""
+    if kind is Kind.FOLLOWUP and intent in SMALL_TALK:  # 那山区呢 is no "yes"
+        return QUESTION_INTENT, None
     if intent in KEPT:
         return intent, None
-    if intent == "report_emergency":  # the hazard override, which runs next, restores every named danger
-        return (intent if about_utilities(text) else "out_of_scope"), None
+    if intent == "report_emergency":
+        # The classifier alone; the hazard override, which runs next, restores every named danger.
+        if not about_utilities(text):
+            return "out_of_scope", None
+        return (QUESTION_INTENT if kind is Kind.QUESTION else intent), None
     if intent == "request_human" and asks_for_human(text):
         return intent, None
     if not about_utilities(text):

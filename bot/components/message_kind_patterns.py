@@ -22,16 +22,17 @@ class Kind(str, Enum):
 
 # What the customer wants to know: a time, an amount, a way, a rule.
 _ASKS = re.compile(
-    r"多久|多长时间|多少时间|多少天|几天|几个?小时|几个?工作日|几分钟|几点|几次|几个人|几名|多少钱|多少|收费|要钱|收钱|免费|"
+    r"多久|多长时间|多少时间|多少天|多快|多会儿|啥时候|几时|几天|几个?小时|几个?工作日|几分钟|几点|几次|几个人|几名|多少钱|多少|收费|要钱|收钱|免费|"
     r"要不要|需不需要|用不用|会不会|是不是|是否|有没有|算不算|"
     r"怎么|咋|如何|什么|啥|哪些|哪里|哪儿|哪个|哪种|谁|为什么|为啥|规定|按规定|一般|标准")
 # Only the form of a question: "能帮我报修吗" is a polite request.
-_POLITE = re.compile(r"能不能|可不可以|可以吗|行不行|行吗|[吗嘛么][？?。！!\s]*$|[吗嘛][，,]|[？?]")
+_POLITE = re.compile(r"能不能|可不可以|可以吗|行不行|行吗|[吗嘛么][？?。！!\s]*$|[吗嘛][，,]|[？?]|"
+                     r"[会能要是算有][^，,。]{0,14}不[？?。！!\s]*$")
 # Not questions: 不知道什么原因, 暖气怎么不热了 (a report of a fault, said with a question word).
 _NOT_ASKING = re.compile(r"不知道?(?:是|为)?(?:什么|啥|怎么)|什么原因|啥原因|怎么回事|咋回事|"
                          r"(?:怎么|咋|为什么|为啥)(?:不|没|又|老|总|一直|突然|还是)")
 _REQUEST = re.compile(
-    r"帮我|给我|替我|帮忙|麻烦(?:你|您|你们)?(?:派|安排|登记|处理|过来|来)|请(?:尽快|马上|赶紧)?(?:派|安排|登记|上门|过来)|"
+    r"帮我|替我|帮忙|给我(?:派|安排|登记|处理|修|看看|查|报)|麻烦(?:你|您|你们)?(?:派|安排|登记|处理|过来|来)|请(?:尽快|马上|赶紧)?(?:派|安排|登记|上门|过来)|"
     r"快(?:点|些)?(?:派|来|过来)|赶紧|马上(?:派|来|过来)|(?:报修|投诉|报装|登记)一下|"
     r"我(?:要|想|想要|得)(?:报个?修|投诉|举报|报装|申请|登记|反映)|申请(?:报装|安装|开户)|要求(?:赔偿|处理)")
 # Asking after one's own ticket (a status), not about the rules.
@@ -44,16 +45,19 @@ _FOLLOWUP = re.compile(r"^(?:那|那么|那要是|要是|如果|那如果|那假
 
 # Words a utility customer uses. A message with none of them, no digits and no follow-up form is not about us.
 _DOMAIN = re.compile(
-    r"燃气|天然气|天燃气|煤气|燃汽|液化气|管道|气表|气费|用气|停气|供气|通气|断气|漏气|灶|热水器|壁挂炉|阀门|"
+    r"点费|停点|窃点|偷点|查点|用点|头诉|投述|投拆|热綫|交废|报休|抢休|维休|"
+    r"燃气|天然气|天燃气|煤气|燃汽|液化气|管道|气表|气费|用气|停气|供气|通气|断气|漏气|灶|热水器|壁挂炉|气阀|"
     r"(?<!手)电(?!话|视|影|脑|梯|池|量|子|台|竞|商|动车|扇|饭煲|吹风)|电费|电价|电表|电线|"
     r"暖气|暧气|暖器|供暖|采暖|取暖|供热|热力|地暖|暖片|室温|室内温度|热表|"
     r"缴费|交费|费用|收费|账单|欠费|违约金|滞纳金|户号|开户|销户|过户|更名|改名|换表|校验|安检|检查|抄表|"
     r"营业厅|客服|热线|95598|报修|维修|抢修|修|安装|报装|装表|接电|投诉|举报|意见|建议|工单|单子|申请|办理|手续|"
-    r"材料|证件|恢复|上门|师傅|工作人员|检查人员|抄表员|窃|偷|违约|罚|赔|补偿|损坏|合同|价格|发票|退款|退费|补卡|"
+    r"材料|证件|恢复(?:供|用|送|通)|复电|复气|来电|上门|师傅|工作人员|检查人员|抄表员|窃|偷|违约|罚|赔|补偿|损坏|合同|价格|发票|退款|退费|补卡|"
     r"购气卡|燃气卡|IC卡|插卡|充值|预存|停供|停热|停暖|停送|计量|表计|公司|供电局|电网|昆仑|天富|"
-    r"小区|栋|单元|号楼|楼|室|村|乡|镇|屯|路|街|巷|弄|居民|非居民|商户|商铺|饭店|餐馆|单位|工厂|企业|学校|医院|"
-    r"高压|低压|变压器|容量|千伏|电压|线路|杆|配电|供用|用户|客户|家|个人|自己|住户|住宅|商用|铺面|门面")
-_LONG_NUMBER = re.compile(r"\d{4,}")   # a phone, a 户号, a ticket or room number: an answer to a form
+    r"小区|栋|单元|号楼|号院|村|乡|镇|屯|路|街|巷|弄|居民|非居民|商户|商铺|饭店|餐馆|单位|工厂|企业|学校|医院|"
+    r"高压|低压|变压器|容量|千伏|电压|线路|杆|配电|供用|用户|客户|家里用|家用|自己家|个人用|住户|住宅|商用|铺面|门面")
+# A phone, a 户号, a ticket or room number, also read out (一三八 一二三四): an answer to a form.
+_FORM_ANSWER = re.compile(r"^(?:不?需要|不用|跳过|没有|不知道|是的?|不是|对的?|不对|确认|修改|好的?|行)[。！!]?$")
+_LONG_NUMBER = re.compile(r"\d{4,}(?![\d年])|(?:[零〇一二三四五六七八九幺两][\s-]*){4,}")
 # A fault of one's own: with a question it is both a report and a question (燃气表坏了 多久能来修).
 _FAULT = re.compile(r"坏了|坏掉|不走|不转|漏水|停电了|没电了|没气了|没暖气|不热|不亮|跳闸|打不着|故障了|出问题了|不工作|断了|冒烟")
 # Asking about the rule in general (燃气坏了报修一般几个小时上门), not about one's own case.
@@ -100,8 +104,9 @@ def message_kind(text: str) -> Kind:
 
 def about_utilities(text: str) -> bool:
     """Whether the message could be for a utility's service desk: a domain word, a number (an address, a phone,
-    a 户号), a follow-up, or too short to tell (是的, 不需要)."""
+    a 户号), a follow-up, or too short to tell (是的). Short answers a form expects (不需要, 跳过, 对的) are small
+    talk to the classifier, which the correction leaves alone."""
     text = _plain(text)
-    if len(re.sub(r"[\W_]", "", text)) <= 4:
+    if len(re.sub(r"[\W_]", "", text)) <= 2 or _FORM_ANSWER.match(text):
         return True
     return bool(_DOMAIN.search(text) or _LONG_NUMBER.search(text) or _FOLLOWUP.match(text))

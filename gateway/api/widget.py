@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from gateway import events, keys
+from gateway.companies import company_list, known
 from gateway.api.deps import ConversationDep, RasaDep, RedisDep, SessionDep, SettingsDep
 from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create, message_dict, transcript
@@ -24,14 +25,29 @@ class MessageIn(BaseModel):
     client_id: str | None = Field(default=None, max_length=64)
 
 
+class SessionIn(BaseModel):
+    company: str | None = Field(default=None, max_length=20)
+
+
 class RatingIn(BaseModel):
     score: int = Field(ge=1, le=5)
 
 
+@router.get("/companies")
+async def companies() -> list[dict]:
+    """The companies a widget embed can name (data-company in embed.js)."""
+    return list(company_list())
+
+
 @router.post("/session")
-async def new_session(request: Request, session: SessionDep) -> dict:
+async def new_session(request: Request, session: SessionDep, body: SessionIn | None = None) -> dict:
+    """A new conversation; an embed that names its company binds it, so the customer gets that company's
+    promises."""
+    company = body.company if body else None
+    if company is not None and not known(company):
+        raise HTTPException(422, f"unknown company: {company}")
     token, conversation_id = request.app.state.widget_tokens.issue()
-    await get_or_create(session, conversation_id, "web")
+    await get_or_create(session, conversation_id, "web", company=company)
     await session.commit()
     return {"token": token, "conversation_id": conversation_id}
 

@@ -1,5 +1,6 @@
 // Embeds the chat widget in a company's site:
-//   <script src="https://gateway.example/static/embed.js"></script>
+//   <script src="https://gateway.example/static/embed.js" data-company="tianfu"></script>
+// data-company (optional) binds the conversations to that company's promises (GET /api/widget/companies).
 // Adds a floating button (bottom right) that opens the widget page in an iframe panel; on phones the panel
 // fills the screen. The widget runs on the gateway's origin inside the iframe, so its token and requests
 // never touch the host page. Everything here is prefixed "ua-chat-" to stay clear of the host's CSS and ids.
@@ -12,7 +13,8 @@
   // The gateway is wherever this script was loaded from.
   const script = document.currentScript;
   const origin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
-  const widgetUrl = `${origin}/`;
+  const company = script && script.dataset.company ? script.dataset.company : '';
+  const widgetUrl = company ? `${origin}/?company=${encodeURIComponent(company)}` : `${origin}/`;
 
   const css = `
 #ua-chat-button{position:fixed;right:20px;bottom:20px;z-index:2147483000;display:flex;align-items:center;gap:6px;

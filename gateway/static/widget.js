@@ -4,7 +4,9 @@
 'use strict';
 
 (() => {
-  const TOKEN_KEY = 'ua_chat_token';
+  // One conversation per company the page is bound to (embed.js data-company).
+  const COMPANY = new URLSearchParams(location.search).get('company') || '';
+  const TOKEN_KEY = 'ua_chat_token' + (COMPANY ? `:${COMPANY}` : '');
   const MAX_LEN = 500;
   const COUNTER_FROM = 450;          // show the character counter only near the limit
   const BACKOFF_MIN = 1000, BACKOFF_MAX = 30000;
@@ -49,7 +51,7 @@
 
   async function newSession() {
     token = null;
-    const s = await api('POST', '/api/widget/session');
+    const s = await api('POST', '/api/widget/session', COMPANY ? { company: COMPANY } : undefined);
     token = s.token;
     store.set(token);
   }

@@ -22,6 +22,7 @@ from bot.components.message_kind_patterns import Kind, about_utilities, message_
     ("我家燃气表不知道什么原因不走了", Kind.STATEMENT),
     ("那农村呢？", Kind.FOLLOWUP),
     ("那电费呢", Kind.FOLLOWUP),
+    ("打雷下暴雨要停电的话，你们会提前说一声不", Kind.QUESTION),
 ])
 def test_the_kind_of_message(text: str, kind: Kind) -> None:
     assert message_kind(text) is kind
@@ -32,6 +33,7 @@ def test_requests_with_nothing_for_a_utility_are_not_about_us() -> None:
     assert not about_utilities("把客厅的灯打开")
     assert about_utilities("幸福小区8栋1单元1201"), "an address answers a form"
     assert about_utilities("13812345678") and about_utilities("不需要")
+    assert about_utilities("一三八 一二三四 五六七八"), "a phone number read out answers a form"
     assert about_utilities("个人家里用"), "a customer type answers the installation form"
 
 
@@ -48,6 +50,9 @@ def test_requests_with_nothing_for_a_utility_are_not_about_us() -> None:
     ("厨房燃气管子好像漏了", "report_emergency", "report_emergency", None),
     ("今天会下雨吗", "ask_outage", "out_of_scope", None),
     ("那农村呢？", "nlu_fallback", "ask_process", None),
+    ("那山区呢", "affirm", "ask_process", None),
+    ("举报以后一般多长时间会给我答复？", "report_emergency", "ask_process", None),
+    ("我家自己动了电表的线让它走得慢点，这算偷电不", "report_fault", "ask_process", "report_fault"),
 ])
 def test_intents_the_wording_corrects(text: str, intent: str, expected: str, topic: str | None) -> None:
     assert corrected_intent(text, intent, message_kind(text)) == (expected, topic)

@@ -36,7 +36,7 @@ async def test_when_the_answer_depends_on_the_utility_each_rule_is_given_labelle
     [message] = dispatcher.messages
     assert "哪一项" not in message["text"], "no menu: the customer reads every utility's rule"
     parts = [p for p in message["text"].split("\n\n") if p.startswith("【")]
-    assert len(parts) >= 2 and any(p.startswith("【燃气】") and "48小时" in p for p in parts)
+    assert len(parts) >= 2 and any(p.startswith("【燃气·昆仑燃气】") and "48小时" in p for p in parts)
     assert all("依据《" in p or "参考《" in p for p in parts), "each part cites its own source"
     assert message["buttons"] == [{"title": "登记投诉", "payload": "/file_complaint"}]
     assert slots(events)["kb_pending_question"] is None
@@ -47,8 +47,8 @@ async def test_two_utilities_in_one_question_get_one_labelled_part_each(dispatch
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [reply] = texts(dispatcher, domain)
     parts = reply.split("\n\n")
-    assert parts[0].startswith("【燃气】") and "24小时" in parts[0] and "依据《" in parts[0]
-    assert parts[1].startswith("【电力】") and "40分钟" in parts[1] and "依据《" in parts[1]
+    assert parts[0].startswith("【燃气·昆仑燃气】") and "24小时" in parts[0] and "依据《" in parts[0]
+    assert parts[1].startswith("【电力·国家电网】") and "40分钟" in parts[1] and "依据《" in parts[1]
 
 
 async def test_a_follow_up_is_read_with_the_previous_question(dispatcher, domain) -> None:

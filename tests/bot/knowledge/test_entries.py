@@ -107,3 +107,34 @@ def test_the_clock_and_exclusions_of_gas_installation_are_stated() -> None:
 def test_compensation_beyond_one_hour_is_counted_by_actual_time() -> None:
     for entry_id in ("electricity.accident.compensation", "heat.accident.compensation"):
         assert "实际" in KB.by_id[entry_id].answer, entry_id
+
+
+# Facts the sources state that no answer gave, or that the entry customers reach left out (answer review).
+def test_the_facts_the_answer_review_found_missing_are_stated() -> None:
+    answers = {entry.id: entry.answer for entry in KB.entries}
+    assert "3分钟" in answers["electricity.repair.arrival"] and "平均" in answers["electricity.repair.arrival"]
+    for figure in ("2小时", "24小时", "3个工作日"):
+        assert figure in answers["electricity.complaint_response.general"], figure
+    assert "30秒" in answers["electricity.consult_response.general"]
+    assert "1分钟" in answers["electricity.consult_response.general"]
+    assert "10分钟" in answers["electricity.repair_dispatch.general"]
+    assert "3个工作日" in answers["electricity.feedback.general"] and "原渠道" in answers["electricity.feedback.general"]
+    assert "一视同仁" in answers["electricity.fairness.general"]
+    assert "盗窃" in answers["electricity.theft.definition"] and "计量不准" in answers["electricity.theft.definition"]
+    assert "营业所所长" in answers["electricity.theft.tianfu"] and "股份公司" in answers["electricity.theft.tianfu"]
+    assert "检查工作单" in answers["all.inspection.worksheet.tianfu"]
+    assert "VIP室" in answers["electricity.complaint.tianfu"] and "营业厅负责人" in answers["electricity.complaint.tianfu"]
+    assert "销户" in answers["gas.refund"] and "符合退款条件" in answers["gas.refund"]
+
+
+def test_the_outage_notice_window_is_general_practice_with_its_unclear_scope() -> None:
+    notice = KB.by_id["electricity.outage_notice.general"]
+    assert notice.source.authority is Authority.GENERIC_SPEC
+    assert "三天至七天" in notice.answer and "电力管理部门" in notice.answer
+    assert "没有写明适用哪几类停电" in notice.answer
+    assert "三天" not in KB.by_id["electricity.outage.info"].answer, "the 95598 entry promises no notice period"
+
+
+def test_generic_repair_dispatch_does_not_restate_the_conflicting_arrival_times() -> None:
+    answer = KB.by_id["electricity.repair_dispatch.general"].answer
+    assert "30分钟" not in answer and "4小时" not in answer

@@ -1,0 +1,39 @@
+"""Company profiles (knowledge/companies.yml) and the company a customer names in a message."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+PROFILES = Path(__file__).resolve().parent / "companies.yml"
+
+
+@dataclass(frozen=True)
+class Company:
+    id: str
+    name: str
+    utilities: tuple[str, ...]
+    documents: tuple[str, ...]
+    names: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def companies() -> dict[str, Company]:
+    records = yaml.safe_load(PROFILES.read_text(encoding="utf-8"))["companies"]
+    return {r["id"]: Company(r["id"], r["name"], tuple(r["utilities"]), tuple(r["documents"]), tuple(str(n) for n in r["names"]))
+            for r in records}
+
+
+@lru_cache(maxsize=1)
+def _names() -> re.Pattern:
+    pairs = sorted(((name, c.id) for c in companies().values() for name in c.names), key=lambda p: -len(p[0]))
+    return re.compile("|".join(re.escape(name) for name, _ in pairs))
+
+
+def company_in_text(text: str) -> str | None:
+    """The company the customer names (天富的电 → tianfu; 95598 → grid); None when none or several."""
+    found = {next(c.id for c in companies().values() if m.group() in c.names) for m in _names().finditer(text or "")}
+    return found.pop() if len(found) == 1 else None
