@@ -25,6 +25,8 @@ CANDIDATE_RATIO = 0.9    # entries this close to the best are offered as choices
 MAX_CHOICES = 3
 LEARNED_WEIGHT = 0.3     # share of the ranker in the lexical score (the rest is BM25)
 SEMANTIC_WEIGHT = 0.7    # share of meaning-based similarity when it is asked
+PARALLEL_RATIO = 0.6      # entries of other utilities or companies on the same topic, this close, are given too
+PARALLEL_INTENTS = frozenset({"file_complaint", "report_fault", "apply_installation"})  # where promises differ
 AGREEMENT_MARGIN = 0.8   # lexical runner-up below this share of the best, and BM25 and ranker agree: no e5
 
 
@@ -152,14 +154,25 @@ class KnowledgeSearch:
             utilities = tuple(dict.fromkeys(h.entry.utility for h in candidates if h.entry.utility != "all"))
             if len(utilities) > 1:
                 return Decision(Outcome.EACH, tuple(candidates), utilities)
-        if company is None:
-            companies = {h.entry.company for h in candidates if h.entry.company != "none"
-                         and h.entry.business == hits[0].entry.business and h.entry.intent == hits[0].entry.intent}
-            if len(companies) > 1:
-                return Decision(Outcome.EACH, tuple(candidates), (hits[0].entry.utility,))
+        parallel = self._parallel(hits, utility, company)
+        if parallel:
+            return Decision(Outcome.EACH, parallel, tuple(dict.fromkeys(h.entry.utility for h in parallel)))
         if len(hits) > 1 and hits[1].score >= best * CLOSE_RATIO:
             return Decision(Outcome.ASK_ENTRY, tuple(candidates[:MAX_CHOICES]))
         return Decision(Outcome.ANSWER, (hits[0],))
+
+    @staticmethod
+    def _parallel(hits: list[Hit], utility: str | None, company: str | None) -> tuple[Hit, ...]:
+        """Complaint, repair and installation promises differ by utility and company: when neither is known, the
+        same topic's entries of the other utilities and companies (same intent and business, close enough), so
+        the customer reads each one's promise labelled instead of one company's presented as theirs."""
+        top = hits[0].entry
+        if top.intent not in PARALLEL_INTENTS or (utility and company):
+            return ()
+        same = [h for h in hits if h.score >= PARALLEL_RATIO * hits[0].score and h.entry.intent == top.intent
+                and h.entry.business == top.business and h.entry.company != "none"]
+        groups = {(h.entry.utility, h.entry.company) for h in same}
+        return tuple(same) if top.company != "none" and len(groups) > 1 else ()
 
     def _evidence(self, question: str) -> bool:
         """Something in the handbook is about the question: enough word overlap, or a confident ranker."""

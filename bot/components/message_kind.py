@@ -25,7 +25,8 @@ from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT
                                        PREDICTED_CONFIDENCE_KEY, TEXT)
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.message_kind_patterns import Kind, about_utilities, asks_for_human, asks_status, message_kind
+from bot.components.message_kind_patterns import (Kind, about_utilities, asks_for_human, asks_status, has_fault,
+                                                  message_kind)
 
 QUESTION_INTENT = "ask_process"
 FORM_INTENTS = frozenset({"report_fault", "apply_installation", "file_complaint"})
@@ -69,6 +70,8 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
         requested = next((name for name, words in _REQUESTED if words.search(text)), None)
         if requested:
             return requested, None
+        if kind is Kind.BOTH and has_fault(text):  # 停电了 你们多快派人来: the answer, then the repair form
+            return "report_fault", None
     return intent, None
 
 

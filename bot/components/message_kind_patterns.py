@@ -42,18 +42,19 @@ _STATUS = re.compile(
     r"师傅出发|接单了|排到|还没(?:人|来|修|处理|回复|消息)|怎么还没|[A-Za-z]{2}\s*\d{8}")
 _HUMAN = re.compile(r"人工|真人|客服人员|接线员|坐席|转接|找人|活人")
 _FOLLOWUP = re.compile(r"^(?:那|那么|那要是|要是|如果|那如果|那假如|假如|换成|换作)?[^，,。]{1,12}呢[？?。!！\s]*$")
+_THEN = re.compile(r"^(?:那|那么|那要是|那如果)[^，,。]{1,12}$")   # 那一般几个人来: a follow-up without 呢
 
 # Words a utility customer uses. A message with none of them, no digits and no follow-up form is not about us.
 _DOMAIN = re.compile(
     r"点费|停点|窃点|偷点|查点|用点|头诉|投述|投拆|热綫|交废|报休|抢休|维休|"
-    r"燃气|天然气|天燃气|煤气|燃汽|液化气|管道|气表|气费|用气|停气|供气|通气|断气|漏气|灶|热水器|壁挂炉|气阀|"
+    r"燃气|天然气|天燃气|煤气|燃汽|液化气|管道|气表|气费|用气|停气|供气|通(?:个|上)?气|断气|漏气|灶|热水器|壁挂炉|气阀|"
     r"(?<!手)电(?!话|视|影|脑|梯|池|量|子|台|竞|商|动车|扇|饭煲|吹风)|电费|电价|电表|电线|"
     r"暖气|暧气|暖器|供暖|采暖|取暖|供热|热力|地暖|暖片|室温|室内温度|热表|"
     r"缴费|交费|费用|收费|账单|欠费|违约金|滞纳金|户号|开户|销户|过户|更名|改名|换表|校验|安检|检查|抄表|"
     r"营业厅|客服|热线|95598|报修|维修|抢修|修|安装|报装|装表|接电|投诉|举报|意见|建议|工单|单子|申请|办理|手续|"
     r"材料|证件|恢复(?:供|用|送|通)|复电|复气|来电|上门|师傅|工作人员|检查人员|抄表员|窃|偷|违约|罚|赔|补偿|损坏|合同|价格|发票|退款|退费|补卡|"
     r"购气卡|燃气卡|IC卡|插卡|充值|预存|停供|停热|停暖|停送|计量|表计|公司|供电局|电网|昆仑|天富|"
-    r"小区|栋|单元|号楼|号院|村|乡|镇|屯|路|街|巷|弄|居民|非居民|商户|商铺|饭店|餐馆|单位|工厂|企业|学校|医院|"
+    r"小区|栋|单元|号楼|号院|村|乡|镇|屯|路|街|巷|弄|居民|非居民|商户|商铺|饭店|餐馆|面馆|小吃|食堂|单位|工厂|企业|学校|医院|"
     r"高压|低压|变压器|容量|千伏|电压|线路|杆|配电|供用|用户|客户|家里用|家用|自己家|个人用|住户|住宅|商用|铺面|门面")
 # A phone, a 户号, a ticket or room number, also read out (一三八 一二三四): an answer to a form.
 _FORM_ANSWER = re.compile(r"^(?:不?需要|不用|跳过|没有|不知道|是的?|不是|对的?|不对|确认|修改|好的?|行)[。！!]?$")
@@ -82,6 +83,10 @@ def is_request(text: str) -> bool:
     return bool(_REQUEST.search(_plain(text)))
 
 
+def has_fault(text: str) -> bool:
+    return bool(_FAULT.search(_plain(text)))
+
+
 def asks_status(text: str) -> bool:
     return bool(_STATUS.search(_plain(text)))
 
@@ -92,7 +97,7 @@ def asks_for_human(text: str) -> bool:
 
 def message_kind(text: str) -> Kind:
     text = _plain(text)
-    if _FOLLOWUP.match(text):
+    if _FOLLOWUP.match(text) or (_THEN.match(text) and asks_something(text)):
         return Kind.FOLLOWUP
     asks = asks_something(text)
     if is_request(text):

@@ -23,6 +23,7 @@ from bot.components.message_kind_patterns import Kind, about_utilities, message_
     ("那农村呢？", Kind.FOLLOWUP),
     ("那电费呢", Kind.FOLLOWUP),
     ("打雷下暴雨要停电的话，你们会提前说一声不", Kind.QUESTION),
+    ("那一般几个人来", Kind.FOLLOWUP),
 ])
 def test_the_kind_of_message(text: str, kind: Kind) -> None:
     assert message_kind(text) is kind
@@ -51,6 +52,7 @@ def test_requests_with_nothing_for_a_utility_are_not_about_us() -> None:
     ("今天会下雨吗", "ask_outage", "out_of_scope", None),
     ("那农村呢？", "nlu_fallback", "ask_process", None),
     ("那山区呢", "affirm", "ask_process", None),
+    ("停电了你们接到电话多快派人出来啊", "nlu_fallback", "report_fault", None),
     ("举报以后一般多长时间会给我答复？", "report_emergency", "ask_process", None),
     ("我家自己动了电表的线让它走得慢点，这算偷电不", "report_fault", "ask_process", "report_fault"),
 ])
