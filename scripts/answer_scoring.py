@@ -58,10 +58,18 @@ def contains(reply: str, variant: str) -> bool:
     return re.search(prefix + re.escape(needle) + suffix, normalise(reply)) is not None
 
 
+_ABBREVIATED = ((re.compile(r"(\d)\s*(?:KV·A|kV·A|KVA|kVA|kva)"), r"\1千伏安"), (re.compile(r"(\d)\s*(?:KV|kV|kv)"), r"\1千伏"),
+                (re.compile(r"(\d)\s*[Ss](?![A-Za-z])"), r"\1秒"), (re.compile(r"(\d)\s*min\b"), r"\1分钟"))
+
+
 def figures(text: str) -> set[tuple[str, str]]:
-    """Every number with a unit: {('48', '小时'), ...}; 个小时 counts as 小时, 个工作日 as 工作日."""
+    """Every number with a unit: {('48', '小时'), ...}; 个小时 counts as 小时, 个工作日 as 工作日, and the sources'
+    abbreviations (12S, 0.4KV, 315KVA, 40min) as the words an answer uses."""
+    text = normalise(text)
+    for pattern, words in _ABBREVIATED:
+        text = pattern.sub(words, text)
     found = set()
-    for value, unit in _FIGURE.findall(normalise(text)):
+    for value, unit in _FIGURE.findall(text):
         unit = {"个小时": "小时", "个工作日": "工作日", "min": "分钟", "％": "%", "块钱": "元", "块": "元",
                 "立方": "立方米", "方": "立方米", "kv": "kV"}.get(unit, unit)
         found.add((value.rstrip("0").rstrip(".") if "." in value else value, unit))

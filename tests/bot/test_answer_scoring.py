@@ -39,3 +39,7 @@ def test_an_unanswerable_question_is_right_without_invented_figures_and_with_the
     assert invented_figures("每立方米3.2元") == ["3.2元"]
     assert not score(price, "抱歉，我不知道。").right, "says nothing about where to ask"
     assert not score(price, "请向卡号960873开头的银行卡转账，可以咨询营业厅").right
+
+
+def test_the_sources_abbreviations_are_not_taken_for_invented_figures() -> None:
+    assert invented_figures("按标准应在12秒内接听，高压指1千伏及以上，低压0.4千伏，315千伏安") == []
