@@ -16,10 +16,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.forms import utilities_in_text, without_utilities
+from bot.actions.forms import TRIGGER_INTENTS, utilities_in_text, without_utilities
 from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.knowledge_base import knowledge_base, knowledge_search, utility_code
-from bot.actions.tracker_view import latest_entity, latest_intent, latest_text
+from bot.actions.tracker_view import latest_entity, latest_intent, latest_kind, latest_text, latest_topic
 from knowledge.fraud import mentions_suspicious_payment
 from knowledge.model import UTILITY_LABELS, Entry
 from knowledge.render import answer_text, anti_fraud_reminder, fraud_warning
@@ -42,6 +42,7 @@ FORM_OFFERS = {
     "file_complaint": ("需要的话，我现在帮您登记投诉。", "登记投诉", "/file_complaint", "complaint"),
 }
 MAX_PARTS = 3
+FORM_BUSINESS = {"repair_form": "报修", "installation_form": "报装", "complaint_form": "投诉"}
 COMPANY_SLOT = "company"
 
 
@@ -90,7 +91,7 @@ class ActionAnswerKnowledge(Action):
                 dispatcher.utter_message(response="utter_noted_ask_question")
                 return []
             question, question_intent = f"{pending} {question}", tracker.get_slot(PENDING_INTENT)
-        elif latest_entity(tracker, "message_kind") == "followup" and tracker.get_slot(LAST_QUESTION):
+        elif latest_kind(tracker) == "followup" and tracker.get_slot(LAST_QUESTION):
             previous = tracker.get_slot(LAST_QUESTION)
             if utilities_in_text(question):  # 那电费呢？: the previous question, about this utility
                 previous = without_utilities(previous)
@@ -111,8 +112,10 @@ class ActionAnswerKnowledge(Action):
                intent: str | None, *, admit_ignorance: bool = True) -> list[EventType] | None:
         """Answers, offers choices or admits ignorance; with admit_ignorance=False sends nothing when nothing
         fits and returns None."""
-        hint = latest_entity(tracker, "asked_about") or intent
-        business = latest_entity(tracker, "business") or tracker.get_slot("business")
+        # A question asked inside a form is about that form's topic (你们一般多久能上门？ in the repair form).
+        form = (tracker.active_loop or {}).get("name")
+        hint = latest_topic(tracker) or TRIGGER_INTENTS.get(form) or intent
+        business = latest_entity(tracker, "business") or FORM_BUSINESS.get(form) or tracker.get_slot("business")
         company = conversation_company(tracker)
         named = utilities_in_text(latest_text(tracker))
         if len(named) > 1:  # 燃气报修和电力报修各多久到: one labelled part for each

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.actions.tracker_view import latest_entity, latest_intent, latest_text
+from bot.actions.tracker_view import latest_entity, latest_intent, latest_kind, latest_text
 from gateway.masking import mask_text
 
 FORM_TYPES = {"repair_form": "repair", "installation_form": "installation", "complaint_form": "complaint"}
@@ -290,7 +290,7 @@ class TicketFormValidation(FormValidationAction, ABC):
             undo = [SlotSet(slot, value_before_latest_message(tracker, slot))
                     for slot in tracker.slots_to_validate() if slot in FORM_SLOTS]
             return [ActionExecutionRejected(self.form_name()), *undo]
-        if requested is None and latest_entity(tracker, "message_kind") == "both":
+        if requested is None and latest_kind(tracker) == "both":
             self._answer_the_question_too(dispatcher, tracker)
         events = await super().run(dispatcher, tracker, domain)
         if requested is None:  # activation: a new request starts with a clean count and replaces an unsent one
@@ -319,7 +319,7 @@ class TicketFormValidation(FormValidationAction, ABC):
             return False
         if intent == TRIGGER_INTENTS.get(self.form_name()):
             return True
-        if latest_entity(tracker, "message_kind") in ("question", "followup") and intent not in SMALL_TALK:
+        if latest_kind(tracker) in ("question", "followup") and intent not in SMALL_TALK:
             return False
         if requested == "description":
             return True

@@ -92,7 +92,7 @@ class ValidateIdentityForm(FormValidationAction):
     async def extract_identity_phone_last4(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                            domain: DomainDict) -> dict[str, Any]:
         # "户号20318845 电话尾号5678" answers both questions at once.
-        if tracker.get_slot(REQUESTED_SLOT) == REFERENCE and answering_now(tracker, FORM):
+        if self._asked_now(tracker, REFERENCE):
             text = latest_text(tracker)
             rest = re.sub(r"\d{6,}", " ", _TICKET_NO.sub(" ", normalise_digits(text)))
             last4 = parse_last4(rest)
@@ -104,16 +104,21 @@ class ValidateIdentityForm(FormValidationAction):
         if isinstance(value, str) and value.startswith(("ticket_no:", "account_no:")):
             return {REFERENCE: value}
         reference = parse_reference(latest_entity(tracker, "ticket_no") or str(value or ""))
-        if reference is None:
-            dispatcher.utter_message(response="utter_invalid_identity_reference", buttons=[HUMAN_BUTTON])
+        if reference is None and self._asked_now(tracker, REFERENCE):  # never the message that started the check
+            dispatcher.utter_message(response="utter_invalid_identity_reference")
         return {REFERENCE: reference}
 
     async def validate_identity_phone_last4(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                             domain: DomainDict) -> dict[str, Any]:
         last4 = parse_last4(str(value or ""))
-        if last4 is None and tracker.get_slot(REQUESTED_SLOT) == LAST4:
+        if last4 is None and self._asked_now(tracker, LAST4):
             dispatcher.utter_message(response="utter_invalid_identity_phone_last4")
         return {LAST4: last4}
+
+    @staticmethod
+    def _asked_now(tracker: Tracker, slot: str) -> bool:
+        """The customer is answering this slot's question now (not the message that started the check)."""
+        return tracker.get_slot(REQUESTED_SLOT) == slot and answering_now(tracker, FORM)
 
 
 class ActionVerifyIdentity(Action):

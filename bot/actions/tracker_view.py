@@ -18,6 +18,16 @@ def latest_entity(tracker: Tracker, name: str) -> Any:
     return next(tracker.get_latest_entity_values(name), None)
 
 
+def latest_kind(tracker: Tracker) -> str | None:
+    """question | request | both | followup | statement (bot/components/message_kind.py)."""
+    return tracker.latest_message.get("message_kind")
+
+
+def latest_topic(tracker: Tracker) -> str | None:
+    """The form intent a question was about (燃气坏了报修一般几个小时上门 → report_fault), or None."""
+    return tracker.latest_message.get("asked_about")
+
+
 def consecutive_fallbacks(tracker: Tracker) -> int:
     """How many of the customer's latest messages in a row the NLU could not place."""
     count = 0

@@ -3,12 +3,14 @@ message_kind_patterns.py), and records the kind of message as an entity for the 
 
 - A question about a service (how long, how much, can I…) is answered from the handbook even when it names a
   complaint, a repair, an installation or a ticket: report_fault / apply_installation / file_complaint /
-  check_ticket (without a status cue) become ask_process, and the topic they named is kept as the entity
-  `asked_about`. request_human without a word for a human, nlu_fallback and out_of_scope with utility words
+  check_ticket (without a status cue) become ask_process, and the topic they named is kept as `asked_about`. request_human without a word for a human, nlu_fallback and out_of_scope with utility words
   become ask_process too when they ask something.
 - A follow-up ("那农村呢？") is a question about the previous answer: ask_process.
 - A request ("停电了 帮我报修") starts its form: a question intent becomes the request's intent.
 - A message with nothing a utility customer would say (no utility word, no number, not small talk) is out_of_scope.
+
+The kind and the topic are output properties of the parse (`message_kind`, `asked_about`), so the actions read
+them from the latest message; they are not entities, which would change what the NLU is tested on.
 
 Runs after the FallbackClassifier and before the hazard override, which has the last word.
 """
@@ -21,8 +23,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import (ENTITIES, INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY,
-                                       PREDICTED_CONFIDENCE_KEY, TEXT)
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.components.message_kind_patterns import (Kind, about_utilities, asks_for_human, asks_status, has_fault,
@@ -39,7 +40,7 @@ _REQUESTED = (("file_complaint", re.compile(r"投诉|举报|反映")),
               ("apply_installation", re.compile(r"报装|安装|开户|通气|接电|装表")),
               ("report_fault", re.compile(r"报修|修|抢修|维修")))
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
-KIND_ENTITY, TOPIC_ENTITY = "message_kind", "asked_about"
+KIND_KEY, TOPIC_KEY = "message_kind", "asked_about"
 
 
 def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | None]:
@@ -88,20 +89,14 @@ class MessageKindOverride(GraphComponent):
             if not text.strip() or text.startswith("/"):
                 continue
             kind = message_kind(text)
-            entities = [*(message.get(ENTITIES) or []), self._entity(KIND_ENTITY, kind.value, text)]
             intent = message.get(INTENT) or {}
             name = intent.get(INTENT_NAME_KEY)
             new, topic = corrected_intent(text, name, kind) if name else (name, None)
-            if topic:
-                entities.append(self._entity(TOPIC_ENTITY, topic, text))
-            message.set(ENTITIES, entities, add_to_output=True)
+            message.set(KIND_KEY, kind.value, add_to_output=True)
+            message.set(TOPIC_KEY, topic, add_to_output=True)
             if new != name:
                 chosen = {INTENT_NAME_KEY: new, PREDICTED_CONFIDENCE_KEY: 1.0}
                 ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != new]
                 message.set(INTENT, chosen, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)
         return messages
-
-    @staticmethod
-    def _entity(name: str, value: str, text: str) -> dict[str, Any]:
-        return {"entity": name, "value": value, "start": 0, "end": len(text), "extractor": "MessageKindOverride"}

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from gateway import events, keys
@@ -28,6 +28,13 @@ class MessageIn(BaseModel):
 class SessionIn(BaseModel):
     company: str | None = Field(default=None, max_length=20)
 
+    @field_validator("company")
+    @classmethod
+    def known_company(cls, value: str | None) -> str | None:
+        if value is not None and not known(value):
+            raise ValueError("unknown company: GET /api/widget/companies lists them")
+        return value
+
 
 class RatingIn(BaseModel):
     score: int = Field(ge=1, le=5)
@@ -44,8 +51,6 @@ async def new_session(request: Request, session: SessionDep, body: SessionIn | N
     """A new conversation; an embed that names its company binds it, so the customer gets that company's
     promises."""
     company = body.company if body else None
-    if company is not None and not known(company):
-        raise HTTPException(422, f"unknown company: {company}")
     token, conversation_id = request.app.state.widget_tokens.issue()
     await get_or_create(session, conversation_id, "web", company=company)
     await session.commit()

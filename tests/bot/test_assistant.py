@@ -84,3 +84,53 @@ def test_a_gas_leak_in_the_middle_of_the_repair_form_comes_first_and_ends_the_fo
     assert first.startswith("燃气泄漏很危险")
     assert any("紧急抢修工单" in r for r in rest)
     assert replies(assistant, conversation, "好的谢谢") == ["不客气，能帮到您就好。还有别的问题吗？"]
+
+
+# ---- Question or request (the wording decides) --------------------------------------------------------------
+
+def test_a_question_that_names_a_repair_is_answered_and_the_form_offered(assistant, conversation) -> None:
+    [answer] = assistant.say(conversation, "燃气坏了报修一般几个小时上门")
+    assert "24小时" in answer["text"] and "依据《天然气客户标准化服务指导手册》" in answer["text"]
+    assert answer["buttons"] == [{"title": "登记报修", "payload": "/report_fault"}]
+    assert "地址" not in answer["text"], "a question starts no form"
+
+
+def test_a_question_about_a_complaint_already_made_gets_the_rule_not_a_lookup(assistant, conversation) -> None:
+    answer = "\n".join(replies(assistant, conversation, "我上周投诉了 按规定多久给答复"))
+    assert "没有查到" not in answer and "工单号" not in answer
+    assert "48小时" in answer or "5日" in answer or "5个工作日" in answer
+
+
+def test_a_request_starts_its_form(assistant, conversation) -> None:
+    asked = "\n".join(replies(assistant, conversation, "停电了 帮我报修"))
+    assert "遇到了什么问题" in asked or "地址" in asked, asked
+    assert "依据《" not in asked, "a request gets the form, not an answer"
+
+
+def test_a_fault_with_a_question_gets_the_time_limit_then_the_form(assistant, conversation) -> None:
+    said = replies(assistant, conversation, "燃气表坏了 多久能来修")
+    assert "24小时" in said[0] and "依据《" in said[0]
+    assert "地址" in said[-1]
+
+
+def test_a_question_inside_a_form_is_answered_and_the_form_asks_again(assistant, conversation) -> None:
+    assert "地址" in replies(assistant, conversation, "我家燃气表不走字了")[-1]
+    said = replies(assistant, conversation, "你们一般多久能上门？")
+    assert any("24小时" in r for r in said), said
+    assert "地址" in said[-1], "the same question of the form again"
+    assert "电话" in replies(assistant, conversation, "幸福小区8栋1单元1201")[-1], "the address was not taken from the question"
+
+
+def test_a_question_at_the_readback_is_answered_and_the_readback_repeated(assistant, conversation) -> None:
+    replies(assistant, conversation, "我家燃气表不走字了")
+    replies(assistant, conversation, "幸福小区8栋1单元1201")
+    replies(assistant, conversation, "13812345678")
+    assert "信息对吗" in replies(assistant, conversation, "跳过")[-1]
+    said = replies(assistant, conversation, "报修以后一般多久上门？")
+    assert any("24小时" in r for r in said) and "信息对吗" in said[-1]
+    assert not [t for t in assistant.gateway.tickets.values() if t["body"]["conversation_id"] == conversation]
+
+
+def test_two_utilities_in_one_question_are_answered_in_labelled_parts(assistant, conversation) -> None:
+    answer = "\n".join(replies(assistant, conversation, "燃气报修和电力报修各多久到"))
+    assert "【燃气" in answer and "24小时" in answer and "【电力" in answer and "40分钟" in answer

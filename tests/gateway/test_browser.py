@@ -56,11 +56,12 @@ def test_a_customer_asks_and_the_answer_survives_a_reload(customer: Page) -> Non
 
 
 def test_quick_replies_are_buttons_that_send_their_payload(customer: Page) -> None:
-    say(customer, "投诉以后多长时间给回复")
-    chip = customer.locator(".chip", has_text="燃气").first
+    say(customer, "燃气坏了报修一般几个小时上门")
+    expect(customer.locator(".msg-bot").last).to_contain_text("24小时", timeout=15000)
+    chip = customer.locator(".chip", has_text="登记报修").first
     expect(chip).to_be_visible(timeout=15000)
     chip.click()
-    expect(customer.locator(".msg-bot").last).to_contain_text("48小时", timeout=15000)
+    expect(customer.locator(".msg-bot").last).to_contain_text("地址", timeout=15000)
 
 
 def conversation_of(page: Page) -> str:

@@ -104,10 +104,16 @@ def test_proving_identity_with_account_and_phone_digits_shows_tickets_from_other
         "contact_phone": "13812340000", "account_no": account}).json()
     web, stranger = f"web:{uuid.uuid4().hex}", f"web:{uuid.uuid4().hex}"
     wrong = internal.post(f"/internal/conversations/{stranger}/verify", json={"account_no": account, "phone_last4": "9999"})
-    assert wrong.json() == {"verified": False}
+    assert wrong.json() == {"verified": False, "attempts_left": 4}
     assert internal.get(f"/internal/conversations/{stranger}/tickets").json()["tickets"] == []
     right = internal.post(f"/internal/conversations/{web}/verify", json={"account_no": account, "phone_last4": "0000"})
-    assert right.json() == {"verified": True}
+    assert right.json() == {"verified": True, "attempts_left": 4}
+    by_number = internal.post(f"/internal/conversations/{stranger}/verify",
+                              json={"ticket_no": ticket["ticket_no"], "phone_last4": "0000"})
+    assert by_number.json()["verified"] is True, "the ticket number proves it as well as the 户号"
+    both = internal.post(f"/internal/conversations/{stranger}/verify",
+                         json={"account_no": account, "ticket_no": ticket["ticket_no"], "phone_last4": "0000"})
+    assert both.status_code == 422
     listed = internal.get(f"/internal/conversations/{web}/tickets").json()["tickets"]
     assert [t["ticket_no"] for t in listed] == [ticket["ticket_no"]]
 

@@ -96,10 +96,9 @@ def test_encrypted_messages_are_decrypted_and_answered_encrypted(client) -> None
 
 def test_buttons_become_numbered_options_and_a_number_chooses(client) -> None:
     user = openid()
-    question = reply_text(post(client, text_xml(user, "投诉以后多长时间给回复")))
-    assert "请回复数字" in question and "1. " in question
-    choice = next(line.split(". ", 1)[0] for line in question.splitlines() if line.endswith("燃气"))
-    assert "48小时" in reply_text(post(client, text_xml(user, choice)))
+    answer = reply_text(post(client, text_xml(user, "燃气坏了报修一般几个小时上门")))
+    assert "24小时" in answer and "请回复数字" in answer and "1. 登记报修" in answer
+    assert "地址" in reply_text(post(client, text_xml(user, "1"))), "the number chose the repair form"
 
 
 def test_subscribe_menu_and_unsupported_messages(client) -> None:

@@ -52,8 +52,8 @@ async def test_two_utilities_in_one_question_get_one_labelled_part_each(dispatch
 
 
 async def test_a_follow_up_is_read_with_the_previous_question(dispatcher, domain) -> None:
-    tracker = make_tracker("那电费呢？", "ask_process", [entity("message_kind", "followup"), entity("utility", "电力")],
-                           slots={"kb_last_question": "燃气费在哪交"})
+    tracker = make_tracker("那电费呢？", "ask_process", [entity("utility", "电力")],
+                           slots={"kb_last_question": "燃气费在哪交"}, message_kind="followup")
     events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [reply] = texts(dispatcher, domain)
     assert reply.startswith("【电力】") and ("交" in reply or "缴" in reply)
@@ -62,7 +62,8 @@ async def test_a_follow_up_is_read_with_the_previous_question(dispatcher, domain
 
 async def test_a_repair_answer_offers_the_form_and_names_the_open_ticket(gateway, dispatcher, domain) -> None:
     ticket = gateway.add_ticket("test-customer")
-    tracker = make_tracker("燃气坏了报修一般几个小时上门", "ask_process", [entity("asked_about", "report_fault")])
+    tracker = make_tracker("燃气坏了报修一般几个小时上门", "ask_process", asked_about="report_fault",
+                           message_kind="question")
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     answer, tickets = dispatcher.messages
     assert "24小时" in answer["text"] and answer["text"].endswith("现在帮您登记报修吗？")
