@@ -136,7 +136,8 @@ async def accept_callback(session: AsyncSession, redis: Redis, handoff: Handoff)
         (handoff.packet.get("slots") or {}).get("utility") or "", "gas")
     ticket, _ = await create_ticket(session, NewTicket(
         type="callback", utility=utility, conversation_id=conversation.id, channel=conversation.channel,
-        customer_key=conversation.customer_key, contact_phone=customer.get("phone") or conversation.verified_phone or "待补充",
+        customer_key=conversation.customer_key, company=conversation.company,
+        contact_phone=customer.get("phone") or conversation.verified_phone or "待补充",
         account_no=customer.get("account_no"), address=customer.get("address"),
         description=handoff.packet.get("summary") or "客户预约人工回电", priority=handoff.priority),
         idempotency_key=f"callback:{handoff.id}", actor="customer")

@@ -61,6 +61,7 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     ticket_no: Mapped[str] = mapped_column(String(20), unique=True)
     type: Mapped[str] = mapped_column(String(20))                         # repair | installation | complaint | callback
+    company: Mapped[str | None] = mapped_column(String(20), nullable=True)  # whose promises set its due time
     utility: Mapped[str] = mapped_column(String(20))
     contact_phone: Mapped[str] = mapped_column(String(30), index=True)
     account_no: Mapped[str | None] = mapped_column(String(30), nullable=True, index=True)

@@ -5,6 +5,7 @@ one a source states. A ticket for which the handbook promises nothing gets no du
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -13,19 +14,38 @@ from gateway.sla import due, due_text
 from knowledge.loader import KnowledgeBase, load_knowledge_base
 from knowledge.model import TimeLimit
 
-# (ticket type, utility, case) -> time limit id. Case: priority for repairs, customer type for installations.
-SLA_TABLE: dict[tuple[str, str, str | None], str] = {
-    ("repair", "gas", "normal"): "gas.repair.indoor",
-    ("repair", "gas", "urgent"): "gas.repair.indoor",
-    ("repair", "gas", "emergency"): "gas.emergency.dispatch",
-    ("repair", "electricity", None): "electricity.repair_arrival.urban",
-    ("installation", "gas", "residential"): "gas.installation.residential",
-    ("installation", "gas", "non_residential_external"): "gas.installation.nonresidential_external",
-    ("installation", "gas", "non_residential"): "gas.installation.nonresidential_no_external",
-    ("complaint", "gas", None): "gas.complaint.reply",
-    ("complaint", "electricity", None): "electricity.complaint_reply.grid",
-    ("complaint", "heat", None): "heat.complaint_reply.tianfu",
+# (ticket type, utility, company, case) -> time limit id; None: the company publishes no limit for it. Case:
+# priority for gas repairs, area for electricity repairs, customer type for installations. Company None is an
+# unbound conversation: the limits of the company whose document states them (the knowledge base says which).
+SLA_TABLE: dict[tuple[str, str, str | None, str | None], str | None] = {
+    ("repair", "gas", None, "normal"): "gas.repair.indoor",
+    ("repair", "gas", None, "urgent"): "gas.repair.indoor",
+    ("repair", "gas", None, "emergency"): "gas.emergency.dispatch",
+    ("repair", "gas", "kunlun", "normal"): "gas.repair.indoor",
+    ("repair", "gas", "kunlun", "urgent"): "gas.repair.indoor",
+    ("repair", "gas", "kunlun", "emergency"): "gas.emergency.dispatch",
+    ("repair", "gas", "tianfu", None): None,              # Tianfu's rules give no repair time
+    ("repair", "electricity", None, "urban"): "electricity.repair_arrival.urban",
+    ("repair", "electricity", None, "rural"): "electricity.repair_arrival.rural",
+    ("repair", "electricity", "grid", "urban"): "electricity.repair_arrival.urban",
+    ("repair", "electricity", "grid", "rural"): "electricity.repair_arrival.rural",
+    ("repair", "electricity", "tianfu", None): None,      # no arrival time in Tianfu's rules
+    ("installation", "gas", None, "residential"): "gas.installation.residential",
+    ("installation", "gas", None, "non_residential_external"): "gas.installation.nonresidential_external",
+    ("installation", "gas", None, "non_residential"): "gas.installation.nonresidential_no_external",
+    ("installation", "gas", "kunlun", "residential"): "gas.installation.residential",
+    ("installation", "gas", "kunlun", "non_residential_external"): "gas.installation.nonresidential_external",
+    ("installation", "gas", "kunlun", "non_residential"): "gas.installation.nonresidential_no_external",
+    ("complaint", "gas", None, None): "gas.complaint.reply",
+    ("complaint", "gas", "kunlun", None): "gas.complaint.reply",
+    ("complaint", "electricity", None, None): "electricity.complaint_reply.grid",
+    ("complaint", "electricity", "grid", None): "electricity.complaint_reply.grid",
+    ("complaint", "electricity", "tianfu", None): "electricity.complaint_reply.tianfu",
+    ("complaint", "heat", None, None): "heat.complaint_reply.tianfu",
+    ("complaint", "heat", "tianfu", None): "heat.complaint_reply.tianfu",
 }
+# An address in the countryside (村, 乡, 屯, 组, 队): the 95598 standard's rural arrival time, not the town's.
+_RURAL = re.compile(r"村|乡|屯|[^小]组|队")
 
 
 @dataclass(frozen=True)
@@ -52,7 +72,10 @@ def knowledge() -> KnowledgeBase:
     return load_knowledge_base()
 
 
-def case_of(ticket_type: str, priority: str, customer_type: str | None, external_pipeline: bool | None) -> str | None:
+def case_of(ticket_type: str, utility: str, priority: str, customer_type: str | None, external_pipeline: bool | None,
+            address: str | None = None) -> str | None:
+    if ticket_type == "repair" and utility == "electricity":
+        return "rural" if _RURAL.search(address or "") else "urban"
     if ticket_type == "repair":
         return priority
     if ticket_type == "installation":
@@ -62,10 +85,20 @@ def case_of(ticket_type: str, priority: str, customer_type: str | None, external
     return None
 
 
+def limit_id_for(ticket_type: str, utility: str, company: str | None, case: str | None) -> str | None:
+    """The time limit id for this ticket, or None when the customer's company states none for it (a company that
+    does not serve the utility states none either)."""
+    for key in ((ticket_type, utility, company, case), (ticket_type, utility, company, None)):
+        if key in SLA_TABLE:
+            return SLA_TABLE[key]
+    return None
+
+
 def sla_for(ticket_type: str, utility: str, created_at: datetime, *, priority: str = "normal",
-            customer_type: str | None = None, external_pipeline: bool | None = None) -> Sla | None:
-    case = case_of(ticket_type, priority, customer_type, external_pipeline)
-    limit_id = SLA_TABLE.get((ticket_type, utility, case)) or SLA_TABLE.get((ticket_type, utility, None))
+            customer_type: str | None = None, external_pipeline: bool | None = None, company: str | None = None,
+            address: str | None = None) -> Sla | None:
+    case = case_of(ticket_type, utility, priority, customer_type, external_pipeline, address)
+    limit_id = limit_id_for(ticket_type, utility, company, case)
     if limit_id is None:
         return None
     limit = knowledge().time_limits[limit_id]

@@ -53,9 +53,10 @@ class NewTicket:
     priority: str = "normal"
     customer_type: str | None = None
     external_pipeline: bool | None = None
+    company: str | None = None   # the conversation's company (its promises set the due time); None: unbound
 
     def fingerprint(self) -> str:
-        body = {k: v for k, v in self.__dict__.items() if k != "customer_key"}
+        body = {k: v for k, v in self.__dict__.items() if k not in ("customer_key", "company")}
         return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 
@@ -87,7 +88,7 @@ async def create_ticket(session: AsyncSession, new: NewTicket, idempotency_key: 
         return existing, False
     created_at = now()
     sla = sla_for(new.type, new.utility, created_at, priority=new.priority, customer_type=new.customer_type,
-                  external_pipeline=new.external_pipeline)
+                  external_pipeline=new.external_pipeline, company=new.company, address=new.address)
     ticket = Ticket(ticket_no=await next_number(session, new.type, created_at), created_at=created_at,
                     updated_at=created_at, due_at=sla.due_at if sla else None,
                     sla={**sla.as_dict(), "text": sla.text} if sla else None,
@@ -146,7 +147,7 @@ def as_dict(ticket: Ticket, *, history: bool = False, mask: bool = False) -> dic
         "contact_phone": mask_text(ticket.contact_phone) if mask else ticket.contact_phone,
         "account_no": ticket.account_no, "address": ticket.address,
         "description": mask_text(ticket.description) if mask else ticket.description,
-        "channel": ticket.channel,
+        "channel": ticket.channel, "company": ticket.company,
     }
     if history:
         data["history"] = [{"status": e.status, "at": e.at.isoformat(), "by": e.by, "note": e.note}

@@ -31,6 +31,7 @@ NEXT_STEPS = {"repair": "utter_ticket_next_repair", "installation": "utter_ticke
 CUSTOMER_TYPES = {"residential": "居民", "non_residential": "非居民"}
 RETRY_SLOT = "ticket_retry"
 SHANGHAI = timezone(timedelta(hours=8))
+COMPANY_NAMES = {"kunlun": "昆仑燃气", "tianfu": "天富热电", "grid": "国家电网"}
 
 
 def latest_user_event(tracker: Tracker) -> dict[str, Any]:
@@ -83,8 +84,9 @@ def ticket_text(ticket: dict[str, Any]) -> str:
     if ticket.get("due_text"):
         citation = f"（{sla['citation']}）" if sla.get("citation") else ""
         lines.append(f"按服务承诺，会在{ticket['due_text']}处理{citation}。")
-    else:
-        lines.append("具体处理时间，工作人员联系您时会告诉您。")
+    else:  # no limit published for it (a Tianfu repair, a heat repair): none is invented
+        company = COMPANY_NAMES.get(ticket.get("company") or "", "服务规范")
+        lines.append(f"这类工单{company}没有公布处理时限，具体时间工作人员联系您时会告诉您。")
     return "\n".join(lines)
 
 

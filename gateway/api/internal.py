@@ -58,7 +58,7 @@ async def create(body: TicketRequest, response: Response, session: SessionDep, _
     if not idempotency_key:
         raise HTTPException(400, "Idempotency-Key header is required")
     conversation = await get_or_create(session, body.conversation_id, body.channel)
-    new = NewTicket(customer_key=conversation.customer_key, **body.model_dump())
+    new = NewTicket(customer_key=conversation.customer_key, company=conversation.company, **body.model_dump())
     try:
         ticket, created = await create_ticket(session, new, idempotency_key, actor="assistant")
     except IdempotencyConflict:

@@ -61,7 +61,7 @@ def test_quick_replies_are_buttons_that_send_their_payload(customer: Page) -> No
     chip = customer.locator(".chip", has_text="登记报修").first
     expect(chip).to_be_visible(timeout=15000)
     chip.click()
-    expect(customer.locator(".msg-bot").last).to_contain_text("地址", timeout=15000)
+    expect(customer.locator(".msg-bot").last).to_contain_text("遇到了什么问题", timeout=15000)
 
 
 def conversation_of(page: Page) -> str:

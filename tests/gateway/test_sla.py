@@ -50,3 +50,23 @@ def test_limits_come_from_the_handbook_or_not_at_all() -> None:
 def test_due_text_reads_naturally() -> None:
     assert due_text(datetime(2026, 11, 24, 16, 5, tzinfo=CHINA)) == "11月24日16:05前"
     assert due_text(datetime(2026, 12, 3, 23, 59, 59, tzinfo=CHINA)) == "12月3日前"
+
+
+def test_an_electricity_repair_in_a_village_gets_the_rural_arrival_time() -> None:
+    start = datetime(2026, 11, 23, 9, tzinfo=CHINA)
+    town = sla_for("repair", "electricity", start, address="幸福小区8栋1单元1201")
+    village = sla_for("repair", "electricity", start, address="石河子乡红星村三组12号")
+    assert town.limit.value == 40 and village.limit.value == 85
+    assert village.due_at == start + timedelta(minutes=85)
+    assert sla_for("repair", "electricity", start, company="grid", address="张家屯").limit.value == 85
+
+
+def test_each_company_promises_only_what_its_own_rules_say() -> None:
+    start = datetime(2026, 11, 23, 9, tzinfo=CHINA)
+    assert sla_for("repair", "electricity", start, company="tianfu", address="红星村") is None, "Tianfu gives no time"
+    assert sla_for("repair", "gas", start, company="tianfu") is None
+    tianfu = sla_for("complaint", "electricity", start, company="tianfu")
+    assert tianfu.limit.id == "electricity.complaint_reply.tianfu" and tianfu.limit.unit == "working_days"
+    assert sla_for("complaint", "electricity", start, company="grid").limit.id == "electricity.complaint_reply.grid"
+    assert sla_for("complaint", "gas", start, company="kunlun").limit.id == "gas.complaint.reply"
+    assert sla_for("repair", "electricity", start, company="kunlun") is None, "Kunlun serves no electricity"

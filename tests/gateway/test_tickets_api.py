@@ -123,3 +123,16 @@ def test_identity_guessing_is_rate_limited(internal) -> None:
     codes = [internal.post(f"/internal/conversations/{web}/verify",
                            json={"account_no": "12345678", "phone_last4": f"{i:04d}"}).status_code for i in range(7)]
     assert codes[:5] == [200] * 5 and codes[-1] == 429
+
+
+def test_a_ticket_gets_the_promise_of_its_conversations_company(client, internal) -> None:
+    tianfu = client.post("/api/widget/session", json={"company": "tianfu"}).json()["conversation_id"]
+    unbound = client.post("/api/widget/session").json()["conversation_id"]
+    body = {**REPAIR, "utility": "electricity", "address": "红星村三组12号"}
+    theirs = internal.post("/internal/tickets", headers=key(), json={**body, "conversation_id": tianfu}).json()
+    assert theirs["company"] == "tianfu" and theirs["due_at"] is None and theirs["sla"] is None
+    village = internal.post("/internal/tickets", headers=key(), json={**body, "conversation_id": unbound}).json()
+    assert village["sla"]["value"] == 85, "a village gets the 95598 rural arrival time, not the town's 40 minutes"
+    assert client.post("/api/widget/session", json={"company": "acme"}).status_code == 422
+    assert {"id": "tianfu", "name": "天富热电", "utilities": ["electricity", "heat", "gas"]} in \
+        client.get("/api/widget/companies").json()

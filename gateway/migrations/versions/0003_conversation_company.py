@@ -1,5 +1,5 @@
 """A conversation is bound to the company whose promises the customer gets (widget embed, WeChat account, IVR
-number), or to none.
+number), or to none; a ticket keeps the company whose promise set its due time.
 
 Revision ID: 0003
 Revises: 0002
@@ -16,8 +16,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("conversations") as batch:
         batch.add_column(sa.Column("company", sa.String(length=20), nullable=True))
+    with op.batch_alter_table("tickets") as batch:
+        batch.add_column(sa.Column("company", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("company")
     with op.batch_alter_table("conversations") as batch:
         batch.drop_column("company")
