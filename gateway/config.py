@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     working_hours_start: time = time(8, 0)
     working_hours_end: time = time(20, 0)
     messages_per_minute: int = 30                # per conversation, widget
+    bindings_file: Path | None = None            # channels -> companies (config/bindings.example.yml); unset: unbound
 
     # Voice IVR: the telephony platform's token for /voice/v1 (endpoint disabled while unset).
     voice_token: str | None = None

@@ -9,16 +9,19 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.bindings import current_bindings
 from gateway.clock import now
 from gateway.models import Conversation, Message
 
 
 async def get_or_create(session: AsyncSession, conversation_id: str, channel: str,
                         customer_key: str | None = None, company: str | None = None) -> Conversation:
-    """The conversation, created if new; concurrent first messages race on the primary key harmlessly."""
+    """The conversation, created if new; concurrent first messages race on the primary key harmlessly. A new
+    conversation without a company of its own gets the deployment's default company (gateway/bindings.py)."""
     conversation = await session.get(Conversation, conversation_id)
     if conversation is not None:
         return conversation
+    company = company or current_bindings().default_company
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     await session.execute(insert(Conversation).values(
         id=conversation_id, channel=channel, customer_key=customer_key or conversation_id, state="bot",

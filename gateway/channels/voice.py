@@ -23,6 +23,7 @@ from bot.components.hazard_patterns import detect_hazard
 from gateway import handoffs, keys
 from gateway.channels import options
 from gateway.channels.voice_render import REPEAT_KEY, render, spell_digits
+from gateway.bindings import current_bindings
 from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create
 from gateway.masking import mask_text
@@ -120,7 +121,8 @@ async def _save(redis: Redis, call_id: str, state: dict) -> None:
 async def start(body: CallStart, request: Request, _: Platform) -> Reply:
     """A new call: the caller's number identifies the customer (their tickets with that contact phone)."""
     async with request.app.state.sessionmaker() as session:
-        conversation = await get_or_create(session, f"voice:{body.call_id}", "voice", f"phone:{body.caller}")
+        conversation = await get_or_create(session, f"voice:{body.call_id}", "voice", f"phone:{body.caller}",
+                                           company=current_bindings().for_called_number(body.called))
         if body.caller.isdigit():
             conversation.verified_phone = body.caller
         await session.commit()
