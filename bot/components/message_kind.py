@@ -26,8 +26,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.message_kind_patterns import (Kind, about_utilities, asks_for_human, asks_status, has_fault,
-                                                  message_kind)
+from bot.components.message_kind_patterns import (Kind, about_utilities, asks_for_human, asks_money, asks_rule,
+                                                  asks_status, has_fault, message_kind, names_a_utility_topic)
 
 QUESTION_INTENT = "ask_process"
 FORM_INTENTS = frozenset({"report_fault", "apply_installation", "file_complaint"})
@@ -47,31 +47,32 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
     """(the intent to act on, the form intent a question was about)."""
     if kind is Kind.FOLLOWUP and intent in SMALL_TALK:  # 那山区呢 is no "yes"
         return QUESTION_INTENT, None
-    if intent in KEPT:
+    if intent in KEPT or intent == "request_human" and asks_for_human(text):
         return intent, None
     if intent == "report_emergency":
         # The classifier alone; the hazard override, which runs next, restores every named danger.
         if not about_utilities(text):
             return "out_of_scope", None
         return (QUESTION_INTENT if kind is Kind.QUESTION else intent), None
-    if intent == "request_human" and asks_for_human(text):
-        return intent, None
     if not about_utilities(text):
         return "out_of_scope", None
     if kind is Kind.FOLLOWUP:
         return QUESTION_INTENT, None
+    question = "ask_fee" if asks_money(text) else QUESTION_INTENT
     if kind is Kind.QUESTION:
         if intent in FORM_INTENTS:
-            return QUESTION_INTENT, intent
-        if intent == "check_ticket" and not asks_status(text):
-            return QUESTION_INTENT, None
-        if intent in UNPLACED or intent == "request_human":
-            return QUESTION_INTENT, None
+            return question, intent
+        if intent == "check_ticket" and asks_rule(text) and not asks_status(text):
+            return question, None
+        if intent == "request_human" and not asks_for_human(text):
+            return question, None
+        if intent in UNPLACED and names_a_utility_topic(text):  # the classifier's doubt; our words decide
+            return question, None
     if kind in (Kind.REQUEST, Kind.BOTH) and (intent in QUESTION_INTENTS or intent in UNPLACED):
         requested = next((name for name, words in _REQUESTED if words.search(text)), None)
         if requested:
             return requested, None
-        if kind is Kind.BOTH and has_fault(text):  # 停电了 你们多快派人来: the answer, then the repair form
+        if kind is Kind.BOTH and intent in UNPLACED and has_fault(text):  # 停电了 你们多快派人来: answer, then form
             return "report_fault", None
     return intent, None
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import Enum
+from functools import lru_cache
+from pathlib import Path
 
 
 class Kind(str, Enum):
@@ -30,32 +32,66 @@ _POLITE = re.compile(r"能不能|可不可以|可以吗|行不行|行吗|[吗嘛
                      r"[会能要是算有][^，,。]{0,14}不[？?。！!\s]*$")
 # Not questions: 不知道什么原因, 暖气怎么不热了 (a report of a fault, said with a question word).
 _NOT_ASKING = re.compile(r"不知道?(?:是|为)?(?:什么|啥|怎么)|什么原因|啥原因|怎么回事|咋回事|"
-                         r"(?:怎么|咋|为什么|为啥)(?:不|没|又|老|总|一直|突然|还是)")
+                         r"(?:怎么|咋|为什么|为啥)(?:不|没|又|老|总|一直|突然|还是)|"
+                         # a complaint's rhetoric: 这是什么服务态度, 你们到底行不行
+                         r"什么(?:服务)?态度|什么素质|什么玩意|凭什么|到底行不行|行不行啊|像话吗|有没有人管")
 _REQUEST = re.compile(
     r"帮我|替我|帮忙|给我(?:派|安排|登记|处理|修|看看|查|报)|麻烦(?:你|您|你们)?(?:派|安排|登记|处理|过来|来)|请(?:尽快|马上|赶紧)?(?:派|安排|登记|上门|过来)|"
     r"快(?:点|些)?(?:派|来|过来)|赶紧|马上(?:派|来|过来)|(?:报修|投诉|报装|登记)一下|"
-    r"我(?:要|想|想要|得)(?:报个?修|投诉|举报|报装|申请|登记|反映)|申请(?:报装|安装|开户)|要求(?:赔偿|处理)")
+    r"我(?:要|想|想要|得)(?:报个?修|投诉|举报|报装|申请|登记|反映)|要求(?:赔偿|处理)|给办一下|帮忙办")
 # Asking after one's own ticket (a status), not about the rules.
 _STATUS = re.compile(
     r"到哪了|到哪一?步|进度|怎么样了|咋样了|啥情况|什么情况|有结果|结果出来|处理了没|处理好了没|处理完了吗|办好了没|"
     r"办好了吗|派人了没|派单了没|安排上了|有人跟进|跟进一下|回复了吗|有回复|回了没|有消息|批下来|审核通过|审批到|"
-    r"师傅出发|接单了|排到|还没(?:人|来|修|处理|回复|消息)|怎么还没|[A-Za-z]{2}\s*\d{8}")
-_HUMAN = re.compile(r"人工|真人|客服人员|接线员|坐席|转接|找人|活人")
+    r"师傅出发|接单了|排到|还没(?:人|来|修|处理|回复|消息)|怎么还没|进展|有人处理|处理了吗|"
+    r"(?:啥|什么)时[候侯]来|来了没|[A-Za-z]{2}\s*\d{8}")
+# Asking what something costs: a question for the fee answers.
+_MONEY = re.compile(r"多少钱|收费|收不收|要钱|费用|多少费|材料费|价格|气价|电价|贵")
+_HUMAN = re.compile(r"人工|真人|客服人员|接线员|坐席|转接|找人|找个人|活人|机器人|机器|值班|领导|负责人|经理")
 _FOLLOWUP = re.compile(r"^(?:那|那么|那要是|要是|如果|那如果|那假如|假如|换成|换作)?[^，,。]{1,12}呢[？?。!！\s]*$")
 _THEN = re.compile(r"^(?:那|那么|那要是|那如果)[^，,。]{1,12}$")   # 那一般几个人来: a follow-up without 呢
 
-# Words a utility customer uses. A message with none of them, no digits and no follow-up form is not about us.
-_DOMAIN = re.compile(
+# Words only a utility customer uses (and their usual typos), plus the bot's jieba domain dictionary.
+_STRONG = re.compile(
     r"点费|停点|窃点|偷点|查点|用点|头诉|投述|投拆|热綫|交废|报休|抢休|维休|"
-    r"燃气|天然气|天燃气|煤气|燃汽|液化气|管道|气表|气费|用气|停气|供气|通(?:个|上)?气|断气|漏气|灶|热水器|壁挂炉|气阀|"
-    r"(?<!手)电(?!话|视|影|脑|梯|池|量|子|台|竞|商|动车|扇|饭煲|吹风)|电费|电价|电表|电线|"
+    r"燃气|天然气|天燃气|煤气|燃汽|液化气|管道气|气表|气费|气价|气卡|用气|停气|供气|通(?:个|上)?气|断气|漏气|"
+    r"[买交充补]气|方气|立方|燃气灶|灶具|热水器|壁挂炉|气阀|换.{0,4}表|智能表|机械表|卡表|物联网表|"
+    r"(?<!手)(?<!充)电(?!话|视|影|脑|梯|池|子|台|竞|商|动车|扇|饭煲|吹风|宝|源线)|电费|电价|电表|电线|用电|"
     r"暖气|暧气|暖器|供暖|采暖|取暖|供热|热力|地暖|暖片|室温|室内温度|热表|"
-    r"缴费|交费|费用|收费|账单|欠费|违约金|滞纳金|户号|开户|销户|过户|更名|改名|换表|校验|安检|检查|抄表|"
-    r"营业厅|客服|热线|95598|报修|维修|抢修|修|安装|报装|装表|接电|投诉|举报|意见|建议|工单|单子|申请|办理|手续|"
-    r"材料|证件|恢复(?:供|用|送|通)|复电|复气|来电|上门|师傅|工作人员|检查人员|抄表员|窃|偷|违约|罚|赔|补偿|损坏|合同|价格|发票|退款|退费|补卡|"
-    r"购气卡|燃气卡|IC卡|插卡|充值|预存|停供|停热|停暖|停送|计量|表计|公司|供电局|电网|昆仑|天富|"
-    r"小区|栋|单元|号楼|号院|村|乡|镇|屯|路|街|巷|弄|居民|非居民|商户|商铺|饭店|餐馆|面馆|小吃|食堂|单位|工厂|企业|学校|医院|"
-    r"高压|低压|变压器|容量|千伏|电压|线路|杆|配电|供用|用户|客户|家里用|家用|自己家|个人用|住户|住宅|商用|铺面|门面")
+    r"户号|开户|销户|过户|换表|校表|安检|抄表|营业厅|网厅|网上国网|95598|报修|抢修|报装|装表|接电|"
+    r"复电|复气|来电|停供|停热|停暖|停送|计量|表计|供电局|电网|昆仑|天富|阶梯|峰谷|"
+    r"高压|低压|变压器|千伏|电压|配电|供用|跳闸|灯.{0,4}(?:一闪|闪烁|不亮|忽明忽暗|变暗)")
+# Service words any business uses: enough to keep a message for the classifier, not to make it a question for us.
+_WEAK = re.compile(
+    r"缴费|交费|费用|收费|账单|欠费|违约金|滞纳金|更名|改名|校验|检查|维修|修|安装|投诉|举报|意见|建议|工单|单子|"
+    r"申请|手续|材料|证件|恢复|上门|师傅|工作人员|客服|热线|公众号|小程序|app|APP|线下|窃|偷|违约|罚|赔|补偿|损坏|合同|"
+    r"发票|退款|退费|补卡|插卡|充值|预存|公司|管道|灶|"
+    r"小区|栋|单元|号楼|号院|\d+号|村|乡|镇|屯|居民|非居民|商户|商铺|饭店|餐馆|面馆|小吃|食堂|单位|工厂|企业|"
+    r"容量|线路|杆|用户|客户|家里用|家用|自己家|个人用|住户|住宅|商用|铺面|门面")
+# Topics of other businesses: with only a bare 电 or 气 beside them the message is not for us (手机没电了).
+_OFF_TOPIC = re.compile(r"(?<!用)手机|充电宝|电池|电动车|电脑|耳机|电影|电视剧|游戏|股票|股|期货|飞机|航班|火车|高铁|机票|地铁|"
+                        r"奶茶|卡路里|考试|证怎么考|天气|下雨|雨|闹钟|提醒|音乐|歌|播放|声音|音量|TV|电视|"
+                        # a smart home's commands: 客厅灯亮度调到最大, 热水阀门开度设置为50
+                        r"亮度|颜色|色温|吸顶灯|开度|窗帘|空调|割草|扫地|媒体|开着|关着|调到|调成|设置|设为|计时器|定时")
+_DICTIONARY = Path(__file__).resolve().parent.parent / "jieba_dict"
+
+
+@lru_cache(maxsize=1)
+def _dictionary_words() -> frozenset[str]:
+    """The domain words of the bot's jieba dictionary (燃气费, 拆改移, 网上营业厅…)."""
+    return frozenset(line.split()[0] for path in sorted(_DICTIONARY.glob("*")) if path.is_file()
+                     for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+
+
+def names_a_utility_topic(text: str) -> bool:
+    """A word only a utility customer uses, outside another business's topic (手机没电了 is not ours)."""
+    text = _plain(text)
+    strong = _STRONG.findall(text) + [w for w in _dictionary_words() if len(w) > 1 and w in text]
+    if not strong:
+        return False
+    return not (_OFF_TOPIC.search(text) and all(w in ("电", "灯") for w in strong))
+
+
 # A phone, a 户号, a ticket or room number, also read out (一三八 一二三四): an answer to a form.
 _FORM_ANSWER = re.compile(r"^(?:不?需要|不用|跳过|没有|不知道|是的?|不是|对的?|不对|确认|修改|好的?|行)[。！!]?$")
 _LONG_NUMBER = re.compile(r"\d{4,}(?![\d年])|(?:[零〇一二三四五六七八九幺两][\s-]*){4,}")
@@ -87,12 +123,22 @@ def has_fault(text: str) -> bool:
     return bool(_FAULT.search(_plain(text)))
 
 
+def asks_money(text: str) -> bool:
+    return bool(_MONEY.search(_plain(text)))
+
+
+def asks_rule(text: str) -> bool:
+    """About the rule in general: 按规定, 一般, 标准."""
+    return bool(_RULE.search(_plain(text)))
+
+
 def asks_status(text: str) -> bool:
     return bool(_STATUS.search(_plain(text)))
 
 
 def asks_for_human(text: str) -> bool:
-    return bool(_HUMAN.search(_plain(text)))
+    text = _plain(text)
+    return bool(_HUMAN.search(text)) and not _OFF_TOPIC.search(text)   # 扫地机器人 is no person
 
 
 def message_kind(text: str) -> Kind:
@@ -108,10 +154,12 @@ def message_kind(text: str) -> Kind:
 
 
 def about_utilities(text: str) -> bool:
-    """Whether the message could be for a utility's service desk: a domain word, a number (an address, a phone,
-    a 户号), a follow-up, or too short to tell (是的). Short answers a form expects (不需要, 跳过, 对的) are small
-    talk to the classifier, which the correction leaves alone."""
+    """Whether the message could be for a utility's service desk: a utility word, a long number (a phone, a 户号),
+    or a service word or follow-up outside another business's topic; a short answer a form expects (不需要,
+    跳过, 对的) too."""
     text = _plain(text)
-    if len(re.sub(r"[\W_]", "", text)) <= 2 or _FORM_ANSWER.match(text):
+    if _FORM_ANSWER.match(text):
         return True
-    return bool(_DOMAIN.search(text) or _LONG_NUMBER.search(text) or _FOLLOWUP.match(text))
+    if names_a_utility_topic(text) or _LONG_NUMBER.search(text):
+        return True
+    return bool(_WEAK.search(text) or _FOLLOWUP.match(text)) and not _OFF_TOPIC.search(text)
