@@ -26,8 +26,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.message_kind_patterns import (Kind, about_utilities, asks_for_human, asks_money, asks_rule,
-                                                  asks_status, has_fault, message_kind, names_a_utility_topic)
+from bot.components.message_kind_patterns import (Kind, about_utilities, asks_for_human, asks_money, asks_status,
+                                                  has_fault, message_kind, names_a_utility_topic)
 
 QUESTION_INTENT = "ask_process"
 FORM_INTENTS = frozenset({"report_fault", "apply_installation", "file_complaint"})
@@ -62,7 +62,7 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
     if kind is Kind.QUESTION:
         if intent in FORM_INTENTS:
             return question, intent
-        if intent == "check_ticket" and asks_rule(text) and not asks_status(text):
+        if intent == "check_ticket" and not asks_status(text):
             return question, None
         if intent == "request_human" and not asks_for_human(text):
             return question, None
