@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     working_hours_start: time = time(8, 0)
     working_hours_end: time = time(20, 0)
     messages_per_minute: int = 30                # per conversation, widget
+    login_failures_per_name: int = 10            # failed logins per account name in 15 minutes, then 429
+    login_failures_per_address: int = 100        # per client address (a call centre's agents share one)
     bindings_file: Path | None = None            # channels -> companies (config/bindings.example.yml); unset: unbound
 
     # Voice IVR: the telephony platform's token for /voice/v1 (endpoint disabled while unset).

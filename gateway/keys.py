@@ -11,6 +11,11 @@ def agent_session(session_id: str) -> str:
     return f"{PREFIX}:agent-session:{session_id}"
 
 
+def login_failures(kind: str, value: str) -> str:
+    """Failed agent logins per account name (known or not) or per client address, in the current window."""
+    return f"{PREFIX}:login-failures:{kind}:{value}"
+
+
 def rate(conversation_id: str, window: int) -> str:
     return f"{PREFIX}:rate:{conversation_id}:{window}"
 

@@ -1,9 +1,8 @@
 """The agent console's API: login, the queue, claiming, chatting, closing, and tickets."""
 from __future__ import annotations
 
-from typing import Any
-
-from typing import Annotated
+import asyncio
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 from fastapi.responses import StreamingResponse
@@ -40,10 +39,33 @@ class StatusChange(BaseModel):
     note: CleanStr | None = Field(default=None, max_length=1000)
 
 
+LOGIN_WINDOW_SECONDS = 15 * 60
+
+
+async def _login_blocked(redis, settings, username: str, address: str) -> bool:
+    """Too many failures in the window for this account name (known or not) or from this client address."""
+    by_name = int(await redis.get(keys.login_failures("name", username)) or 0)
+    by_address = int(await redis.get(keys.login_failures("ip", address)) or 0)
+    return by_name >= settings.login_failures_per_name or by_address >= settings.login_failures_per_address
+
+
+async def _count_failure(redis, username: str, address: str) -> None:
+    for key in (keys.login_failures("name", username), keys.login_failures("ip", address)):
+        if await redis.incr(key) == 1:
+            await redis.expire(key, LOGIN_WINDOW_SECONDS)
+
+
 @router.post("/login")
-async def login(body: Login, response: Response, session: SessionDep, redis: RedisDep, settings: SettingsDep) -> dict:
+async def login(body: Login, request: Request, response: Response, session: SessionDep, redis: RedisDep,
+                settings: SettingsDep) -> dict:
+    address = request.client.host if request.client else "unknown"
+    if await _login_blocked(redis, settings, body.username, address):
+        raise HTTPException(429, "登录失败次数过多，请15分钟后再试", headers={"Retry-After": str(LOGIN_WINDOW_SECONDS)})
     agent = await session.get(Agent, body.username)
-    if agent is None or not agent.active or not password_matches(agent.password_hash, body.password):
+    # The hash is checked off the event loop, and for an unknown name too (the same answer time).
+    matches = await asyncio.to_thread(password_matches, agent.password_hash if agent else None, body.password)
+    if agent is None or not agent.active or not matches:
+        await _count_failure(redis, body.username, address)
         session.add(AuditRecord(actor=body.username, action="agent.login_failed", target=body.username))
         await session.commit()
         raise HTTPException(401, "用户名或密码错误")

@@ -49,7 +49,7 @@ def conversation_of(request: Request, authorization: Annotated[str | None, Heade
     """The conversation id inside the widget's signed token (header, or query for EventSource)."""
     presented = authorization.removeprefix("Bearer ").strip() if authorization else token
     conversation_id = request.app.state.widget_tokens.conversation_of(presented) if presented else None
-    if conversation_id is None:
+    if conversation_id is None or not conversation_id.startswith("web:"):  # the widget's own channel only
         raise HTTPException(401, "会话已失效，请刷新页面")
     return conversation_id
 

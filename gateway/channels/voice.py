@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from html import escape
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
@@ -101,7 +102,8 @@ Platform = Annotated[None, Depends(require_platform)]
 
 
 def _said(text: str, ssml: str | None = None, **fields) -> Reply:
-    return Reply(say=Say(text=text, ssml=ssml or f"<speak>{text}</speak>"), **fields)
+    """A reply; without SSML of its own the text is escaped into it (a caller's words read back may hold <, &)."""
+    return Reply(say=Say(text=text, ssml=ssml or f"<speak>{escape(text)}</speak>"), **fields)
 
 
 def _state_key(call_id: str) -> str:

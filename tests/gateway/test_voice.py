@@ -166,3 +166,9 @@ def test_a_long_answer_is_shortened_on_the_phone_and_replayed_in_full(client) ->
     assert text.endswith("详细内容请按9再听一遍。"), "the whole definition is too long to hear at once"
     full = call.key("9")["say"]["text"]
     assert len(full) > len(text) and "违法" in full
+
+
+def test_words_read_back_are_escaped_in_the_ssml(client) -> None:
+    reply = Call(client).say("燃气费<audio src='http://x/a.mp3'/> & 电费", confidence=0.3)
+    assert "您是说" in reply["say"]["text"]
+    assert "<audio" not in reply["say"]["ssml"] and "&lt;audio" in reply["say"]["ssml"] and "&amp;" in reply["say"]["ssml"]

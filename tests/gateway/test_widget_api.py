@@ -97,3 +97,11 @@ def test_the_widget_contract_paths_and_shapes(client) -> None:
         assert live.status_code == 200 and live.headers["content-type"].startswith("text/event-stream")
     for old in ("/api/session", "/api/messages", "/api/rating"):
         assert client.post(old, json={"text": "你好"}, headers=headers).status_code == 404
+
+
+def test_a_widget_token_for_another_channels_conversation_is_refused(client) -> None:
+    from itsdangerous import URLSafeTimedSerializer
+
+    forged = URLSafeTimedSerializer("test-session-secret-0123456789abcdef", salt="widget-session").dumps(
+        {"c": "wechat:o_somebody"})
+    assert client.get("/api/widget/messages", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
