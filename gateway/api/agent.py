@@ -18,11 +18,12 @@ from gateway.models import Agent, AuditRecord, Handoff, Ticket
 from gateway.security import new_session_id, password_matches
 from gateway.text import TICKET_PATTERN, UUID_PATTERN, CleanStr, clean
 from gateway.tickets import TransitionError, as_dict, change_status, find
+from gateway.strict_json import StrictJSONRoute
 
 HandoffId = Annotated[str, Path(pattern=UUID_PATTERN)]
 TicketNo = Annotated[str, Path(pattern=TICKET_PATTERN)]
 
-router = APIRouter(prefix="/agent/api", tags=["agent"])
+router = APIRouter(prefix="/agent/api", tags=["agent"], route_class=StrictJSONRoute)
 
 
 class Login(BaseModel):

@@ -13,8 +13,9 @@ from gateway.conversations import get_or_create
 from gateway.models import Conversation, Ticket
 from gateway.text import CONVERSATION_PATTERN, TICKET_PATTERN, CleanStr
 from gateway.tickets import IdempotencyConflict, NewTicket, as_dict, create_ticket, find
+from gateway.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/internal", tags=["internal"])
+router = APIRouter(prefix="/internal", tags=["internal"], route_class=StrictJSONRoute)
 PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|待补充)$"
 
 

@@ -16,8 +16,9 @@ from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create, message_dict, transcript
 from gateway.models import Conversation, Handoff, Rating
 from gateway.text import CleanStr
+from gateway.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/api/widget", tags=["widget"])
+router = APIRouter(prefix="/api/widget", tags=["widget"], route_class=StrictJSONRoute)
 
 
 class MessageIn(BaseModel):

@@ -30,8 +30,9 @@ from gateway.conversations import get_or_create
 from gateway.masking import mask_text
 from gateway.models import Conversation
 from gateway.security import service_token_valid
+from gateway.strict_json import StrictJSONRoute
 
-router = APIRouter(prefix="/voice/v1", tags=["voice"])
+router = APIRouter(prefix="/voice/v1", tags=["voice"], route_class=StrictJSONRoute)
 TURN_TTL = 3600
 GREETING = ("您好，这里是燃气、电力、供热智能客服。请直接说出您的问题，比如怎么缴费、报修，或者查询工单。"
             "转人工请按0。如果闻到燃气味，请先到室外再打电话。")

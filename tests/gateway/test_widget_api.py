@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
 from tests.gateway.conftest import widget_session
 
 
@@ -105,3 +107,13 @@ def test_a_widget_token_for_another_channels_conversation_is_refused(client) -> 
     forged = URLSafeTimedSerializer("test-session-secret-0123456789abcdef", salt="widget-session").dumps(
         {"c": "wechat:o_somebody"})
     assert client.get("/api/widget/messages", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
+
+
+@pytest.mark.parametrize("body", [b'{"text": NaN}', b'{"text": Infinity}', b'{"text": "\\ud800"}',
+                                  b'{"text": "\\u71c3\\ud800\\u6c14"}'])
+def test_non_standard_json_is_refused_with_422_not_500(client, body) -> None:
+    headers = {**widget_session(client)[0], "Content-Type": "application/json"}
+    assert client.post("/api/widget/messages", content=body, headers=headers).status_code == 422
+    login = client.post("/agent/api/login", content=body.replace(b'"text"', b'"username"'),
+                        headers={"Content-Type": "application/json"})
+    assert login.status_code == 422
