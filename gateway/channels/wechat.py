@@ -116,6 +116,8 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
             body = crypto.decrypt_message(body, msg_signature, timestamp, nonce).encode()
         except Exception:
             raise HTTPException(403, "invalid message signature") from None
+    if not body.strip():
+        raise HTTPException(400, "empty body")
     try:
         message = parse_message(body)
     except Exception:
@@ -131,6 +133,9 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
     text = _text_of(message)
     if text is None:
         return _reply(UNSUPPORTED, message, crypto, nonce, timestamp)
+    if len(text) > settings.max_message_chars:  # capped like the widget and the phone
+        return _reply(f"消息太长了，请控制在{settings.max_message_chars}字以内，分几次发给我也可以。", message, crypto,
+                      nonce, timestamp)
 
     openid = message.source
     conversation_id = f"wechat:{openid}"

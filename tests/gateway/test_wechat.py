@@ -235,3 +235,9 @@ async def test_a_late_answer_that_failed_asks_the_customer_to_send_again() -> No
     await asyncio.wait([task])
     await wechat._deliver_late(SimpleNamespace(state=SimpleNamespace(wechat_api=RecordingApi())), "o_late", task)
     assert sent == [("o_late", wechat.LATE_FAILURE)]
+
+
+def test_a_signed_empty_body_is_400_and_an_overlong_text_gets_a_polite_note(client) -> None:
+    assert client.post("/wechat", params=signed(), content=b"").status_code == 400
+    note = reply_text(post(client, text_xml(openid(), "燃" * 501)))
+    assert "500字以内" in note
