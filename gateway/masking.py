@@ -1,24 +1,35 @@
 """Masks phone, ID card and bank card numbers in anything logged or shown to agents by default.
 
-Customers write numbers with full-width digits (１３８…), spaces and hyphens ("6222 0212 3456 7890"), so the
+Customers write numbers with full-width digits (１３８…), Chinese numerals read out (一三八), spaces, double
+spaces, hyphens, dots and invisible zero-width characters ("6222  0212 3456 7890", "138.1234.5678"), so the
 patterns accept any digit form with optional separators; what is masked keeps its first and last digits so an
-agent can still confirm a number with the customer.
+agent can still confirm a number with the customer. Landlines keep their area code (0571-****6655); old
+15-digit ID numbers are masked like 18-digit ones.
 """
 from __future__ import annotations
 
 import re
 
-_D = r"[0-9０-９]"            # a digit, half- or full-width
-_S = r"[\s\-－]?"             # an optional separator between digits
+_D = r"[0-9０-９零〇一二三四五六七八九幺两]"   # a digit: half- or full-width, or a Chinese numeral read out
+_S = r"[\s\-－.．·\u200b-\u200d\u2060\ufeff]{0,2}"   # optional separators between digits, zero-width included
+# Boundaries look at Arabic digits only: a number beside ordinary Chinese text (一…) is still a number.
+_NOT_DIGIT_BEFORE = r"(?<![0-9０-９])"
+_NOT_DIGIT_AFTER = r"(?![0-9０-９])"
 
 
 def _digits(count: int) -> str:
     return _S.join([_D] * count)
 
 
-_ID_CARD = re.compile(rf"(?<![0-9０-９])({_digits(6)}){_S}((?:{_D}{_S}){{7}}{_D}){_S}({_digits(3)}{_S}[0-9０-９XxＸｘ])(?![0-9０-９])")
-_BANK_CARD = re.compile(rf"(?<![0-9０-９])({_digits(4)})((?:{_S}{_D}){{8,11}}){_S}({_digits(4)})(?![0-9０-９])")
-_MOBILE = re.compile(rf"(?<![0-9０-９])([1１]{_S}[3-9３-９]{_S}{_D}){_S}({_digits(4)}){_S}({_digits(4)})(?![0-9０-９])")
+_ID_CARD = re.compile(rf"{_NOT_DIGIT_BEFORE}({_digits(6)}){_S}((?:{_D}{_S}){{7}}{_D}){_S}({_digits(3)}{_S}[0-9０-９XxＸｘ])"
+                      rf"{_NOT_DIGIT_AFTER}")
+_OLD_ID_CARD = re.compile(rf"{_NOT_DIGIT_BEFORE}({_digits(6)}){_S}((?:{_D}{_S}){{5}}{_D}){_S}({_digits(3)}){_NOT_DIGIT_AFTER}")
+_BANK_CARD = re.compile(rf"{_NOT_DIGIT_BEFORE}({_digits(4)})((?:{_S}{_D}){{8,11}}){_S}({_digits(4)}){_NOT_DIGIT_AFTER}")
+_MOBILE = re.compile(rf"{_NOT_DIGIT_BEFORE}([1１一幺]{_S}[3-9３-９三四五六七八九]{_S}{_D}){_S}({_digits(4)}){_S}({_digits(4)})"
+                     rf"{_NOT_DIGIT_AFTER}")
+# 0571-88776655, 057188776655, 010 12345678: area code kept, the number masked but its last four digits.
+_LANDLINE = re.compile(rf"{_NOT_DIGIT_BEFORE}([0０零〇]{_S}[1-9１-９一二三四五六七八九幺两](?:{_S}{_D}){{1,2}})[\s\-－]{{0,2}}"
+                       rf"((?:{_D}{_S}){{3,4}})({_digits(4)}){_NOT_DIGIT_AFTER}")
 
 
 def mask_text(text: str | None) -> str:
@@ -26,7 +37,9 @@ def mask_text(text: str | None) -> str:
         return text or ""
     text = _ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(3)}", text)
     text = _BANK_CARD.sub(lambda m: f"{m.group(1)} **** **** {m.group(3)}", text)
-    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    text = _OLD_ID_CARD.sub(lambda m: f"{m.group(1)}******{m.group(3)}", text)
+    text = _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+    return _LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
 
 
 def mask_value(value):

@@ -145,11 +145,11 @@ def as_dict(ticket: Ticket, *, history: bool = False, mask: bool = False) -> dic
         "overdue": overdue(ticket, moment),
         "time_left_seconds": int((ticket.due_at - moment).total_seconds()) if ticket.due_at else None,
         "contact_phone": mask_text(ticket.contact_phone) if mask else ticket.contact_phone,
-        "account_no": ticket.account_no, "address": ticket.address,
+        "account_no": ticket.account_no, "address": mask_text(ticket.address) if mask else ticket.address,
         "description": mask_text(ticket.description) if mask else ticket.description,
         "channel": ticket.channel, "company": ticket.company,
     }
     if history:
-        data["history"] = [{"status": e.status, "at": e.at.isoformat(), "by": e.by, "note": e.note}
-                           for e in ticket.history]
+        data["history"] = [{"status": e.status, "at": e.at.isoformat(), "by": e.by,
+                            "note": mask_text(e.note) if mask and e.note else e.note} for e in ticket.history]
     return data

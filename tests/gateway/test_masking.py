@@ -28,3 +28,16 @@ def test_log_lines_are_masked(caplog) -> None:
         logger.info("customer %s said: 身份证%s", "13812345678", "110101199003071234")
     assert "13812345678" not in caplog.text and "138****5678" in caplog.text
     assert "110101199003071234" not in caplog.text
+
+
+def test_the_forms_an_outside_probe_slipped_through_are_masked() -> None:
+    for raw, kept in (("0571-88776655", "0571-****6655"), ("057188776655", "0571-****6655"),
+                      ("138.1234.5678", "5678"), ("138\u200b1234\u200b5678", "5678"),
+                      ("6222  0212  3456  7890", "7890"), ("一三八一二三四五六七八", "五六七八"),
+                      ("110101900307123", "123")):
+        masked = mask_text(f"联系我 {raw} 谢谢")
+        digits = [c for c in raw if c.isdigit() or c in "一二三四五六七八"]
+        assert raw not in masked and "****" in masked or "******" in masked, (raw, masked)
+        assert kept in masked, (raw, masked)
+        assert len([c for c in masked if c.isdigit() or c in "一二三四五六七八"]) < len(digits), (raw, masked)
+    assert mask_text("户号20318845，三号楼201室") == "户号20318845，三号楼201室", "a 户号 and an address stay"

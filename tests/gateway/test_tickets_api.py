@@ -136,3 +136,15 @@ def test_a_ticket_gets_the_promise_of_its_conversations_company(client, internal
     assert client.post("/api/widget/session", json={"company": "acme"}).status_code == 422
     assert {"id": "tianfu", "name": "天富热电", "utilities": ["electricity", "heat", "gas"]} in \
         client.get("/api/widget/companies").json()
+
+
+def test_agents_see_numbers_typed_into_the_address_and_notes_masked(internal, services) -> None:
+    from tests.gateway.conftest import agent_client
+
+    ticket = internal.post("/internal/tickets", headers=key(), json={
+        **REPAIR, "address": "幸福小区8栋 有事打13812345678", "conversation_id": f"web:{uuid.uuid4().hex}"}).json()
+    boss = agent_client(services, "boss")
+    boss.post(f"/agent/api/tickets/{ticket['ticket_no']}/status", json={"status": "已派单", "note": "客户身份证110101199003071234"})
+    seen = boss.get(f"/agent/api/tickets/{ticket['ticket_no']}").json()
+    assert "13812345678" not in seen["address"] and "138****5678" in seen["address"]
+    assert all("110101199003071234" not in (h["note"] or "") for h in seen["history"])
