@@ -1,5 +1,7 @@
 """Administration: `python -m gateway.manage create-agent NAME [--role supervisor]` (password from the
-AGENT_PASSWORD environment variable or a prompt), and `seed-dev` for a development supervisor."""
+AGENT_PASSWORD environment variable or a prompt; run again to change a password), `set-role NAME --role ROLE`,
+`deactivate-agent NAME`, and `seed-dev` for a development supervisor. A change ends the agent's open sessions at
+their next request."""
 from __future__ import annotations
 
 import argparse
@@ -26,6 +28,21 @@ async def create_agent(username: str, password: str, role: str, database_url: st
     await engine.dispose()
 
 
+async def update_agent(username: str, *, role: str | None = None, active: bool | None = None,
+                       database_url: str | None = None) -> None:
+    engine = make_engine(database_url or get_settings().database_url)
+    async with make_sessionmaker(engine)() as session:
+        agent = await session.get(Agent, username)
+        if agent is None:
+            raise SystemExit(f"no agent named {username}")
+        if role is not None:
+            agent.role = role
+        if active is not None:
+            agent.active = active
+        await session.commit()
+    await engine.dispose()
+
+
 async def seed_dev() -> None:
     """A supervisor for trying the console locally; refused outside development."""
     settings = get_settings()
@@ -42,9 +59,18 @@ def main() -> None:
     create = commands.add_parser("create-agent")
     create.add_argument("username")
     create.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    role = commands.add_parser("set-role")
+    role.add_argument("username")
+    role.add_argument("--role", choices=["agent", "supervisor"], required=True)
+    deactivate = commands.add_parser("deactivate-agent")
+    deactivate.add_argument("username")
     commands.add_parser("seed-dev")
     args = parser.parse_args()
-    if args.command == "create-agent":
+    if args.command == "set-role":
+        asyncio.run(update_agent(args.username, role=args.role))
+    elif args.command == "deactivate-agent":
+        asyncio.run(update_agent(args.username, active=False))
+    elif args.command == "create-agent":
         password = os.environ.get("AGENT_PASSWORD") or getpass.getpass("Password: ")
         if len(password) < 8:
             raise SystemExit("a password needs at least 8 characters")

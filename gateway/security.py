@@ -1,6 +1,7 @@
 """Widget session tokens, the service token of the action server, agent passwords and sessions."""
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import uuid
@@ -48,6 +49,11 @@ def password_matches(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash or _UNKNOWN_ACCOUNT_HASH, password) and password_hash is not None
     except (VerifyMismatchError, InvalidHashError):
         return False
+
+
+def credential_version(password_hash: str) -> str:
+    """Changes whenever the password does: a session remembers it and ends when it no longer matches."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 def new_session_id() -> str:

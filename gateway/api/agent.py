@@ -15,7 +15,7 @@ from gateway.clock import now
 from gateway.conversations import message_dict, transcript
 from gateway.masking import mask_text, mask_value
 from gateway.models import Agent, AuditRecord, Handoff, Ticket
-from gateway.security import new_session_id, password_matches
+from gateway.security import credential_version, new_session_id, password_matches
 from gateway.text import TICKET_PATTERN, UUID_PATTERN, CleanStr, clean
 from gateway.tickets import TransitionError, as_dict, change_status, find
 from gateway.strict_json import StrictJSONRoute
@@ -72,7 +72,8 @@ async def login(body: Login, request: Request, response: Response, session: Sess
         raise HTTPException(401, "用户名或密码错误")
     session_id = new_session_id()
     ttl = settings.agent_session_hours * 3600
-    await redis.hset(keys.agent_session(session_id), mapping={"username": agent.username, "role": agent.role})
+    await redis.hset(keys.agent_session(session_id), mapping={"username": agent.username, "role": agent.role,
+                                                              "credential": credential_version(agent.password_hash)})
     await redis.expire(keys.agent_session(session_id), ttl)
     response.set_cookie("agent_session", session_id, max_age=ttl, httponly=True, samesite="strict",
                         secure=settings.environment == "production", path="/agent")

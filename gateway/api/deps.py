@@ -11,8 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import keys
 from gateway.config import Settings
+from gateway.models import Agent
 from gateway.rasa_client import RasaClient
-from gateway.security import service_token_valid
+from gateway.security import credential_version, service_token_valid
 
 
 def get_settings(request: Request) -> Settings:
@@ -65,11 +66,20 @@ class AgentIdentity:
 
 
 async def current_agent(request: Request, redis: RedisDep) -> AgentIdentity:
+    """The logged-in agent, re-checked on every request: a session ends when the agent is deactivated, changes
+    role or password (a short database session of its own, so a live event stream holds none)."""
     session_id = request.cookies.get("agent_session")
     stored = await redis.hgetall(keys.agent_session(session_id)) if session_id else None
     if not stored:
         raise HTTPException(401, "请先登录")
-    return AgentIdentity(stored[b"username"].decode(), stored[b"role"].decode())
+    identity = AgentIdentity(stored[b"username"].decode(), stored[b"role"].decode())
+    async with request.app.state.sessionmaker() as session:
+        agent = await session.get(Agent, identity.username)
+    if agent is None or not agent.active or agent.role != identity.role or \
+            credential_version(agent.password_hash) != stored.get(b"credential", b"").decode():
+        await redis.delete(keys.agent_session(session_id))
+        raise HTTPException(401, "登录已失效，请重新登录")
+    return identity
 
 
 ServiceDep = Annotated[None, Depends(require_service)]
