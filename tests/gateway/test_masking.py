@@ -41,3 +41,19 @@ def test_the_forms_an_outside_probe_slipped_through_are_masked() -> None:
         assert kept in masked, (raw, masked)
         assert len([c for c in masked if c.isdigit() or c in "一二三四五六七八"]) < len(digits), (raw, masked)
     assert mask_text("户号20318845，三号楼201室") == "户号20318845，三号楼201室", "a 户号 and an address stay"
+
+
+def test_credentials_in_a_logged_url_are_redacted(caplog) -> None:
+    import logging
+
+    from gateway.log_masking import MaskingFilter
+
+    logger = logging.getLogger("gateway.test.secrets")
+    logger.addFilter(MaskingFilter())
+    url = "https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=s3cr3t-value"
+    with caplog.at_level(logging.WARNING, logger="gateway.test.secrets"):
+        try:
+            raise ConnectionError(f"failed: {url}")
+        except ConnectionError:
+            logger.exception("token fetch failed for %s", url)
+    assert "s3cr3t-value" not in caplog.text and "secret=***" in caplog.text

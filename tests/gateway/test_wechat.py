@@ -241,3 +241,11 @@ def test_a_signed_empty_body_is_400_and_an_overlong_text_gets_a_polite_note(clie
     assert client.post("/wechat", params=signed(), content=b"").status_code == 400
     note = reply_text(post(client, text_xml(openid(), "燃" * 501)))
     assert "500字以内" in note
+
+
+def test_no_log_line_carries_the_app_secret(client) -> None:
+    from tests.gateway.conftest import ROOT
+
+    post(client, text_xml(openid(), "燃气费在哪交"))
+    logs = "\n".join(p.read_text(errors="replace") for p in (ROOT / ".run" / "gateway-test-logs").glob("*.log"))
+    assert logs and "wechat-test-secret" not in logs
