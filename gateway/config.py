@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     messages_per_minute: int = 30                # per conversation, widget
     login_failures_per_name: int = 10            # failed logins per account name in 15 minutes, then 429
     login_failures_per_address: int = 100        # per client address (a call centre's agents share one)
+    # Sites allowed to frame the widget (embed.js): a CSP frame-ancestors source list, e.g.
+    # "https://www.company.example https://*.company.example"; the console can never be framed.
+    widget_frame_ancestors: str = "*"
     bindings_file: Path | None = None            # channels -> companies (config/bindings.example.yml); unset: unbound
 
     # Voice IVR: the telephony platform's token for /voice/v1 (endpoint disabled while unset).

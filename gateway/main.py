@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from gateway import handoffs, log_masking
 from gateway.api import agent, internal, widget
 from gateway.body_limit import BodyLimit
+from gateway.security_headers import SecurityHeaders
 from gateway.channels import voice, wechat
 from gateway.channels.wechat_api import WeChatApi
 from gateway.channels.wechat_delivery import deliver_forever
@@ -71,9 +72,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.redis.aclose()
         await engine.dispose()
 
-    app = FastAPI(title="Utility assistant gateway", version="1.0", lifespan=lifespan)
+    production = settings.environment == "production"   # no public API documentation in production
+    app = FastAPI(title="Utility assistant gateway", version="1.0", lifespan=lifespan,
+                  docs_url=None if production else "/docs", redoc_url=None if production else "/redoc",
+                  openapi_url=None if production else "/openapi.json")
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors)
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(RedisError)
