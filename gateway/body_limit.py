@@ -12,6 +12,8 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 DETAIL = "请求体过大"
+HEADERS_DETAIL = "请求头过大"
+MAX_HEADER_BYTES = 16 * 1024   # all request headers together; browsers and WeChat send a few hundred bytes
 
 
 class BodyTooLarge(HTTPException):
@@ -27,6 +29,9 @@ class BodyLimit:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if sum(len(name) + len(value) for name, value in scope["headers"]) > MAX_HEADER_BYTES:
+            await JSONResponse({"detail": HEADERS_DETAIL}, status_code=431)(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > self.max_bytes:

@@ -77,13 +77,20 @@ _CN_DIGITS = {"零": "0", "〇": "0", "洞": "0", "一": "1", "幺": "1", "二":
 _CN_DIGIT_RUN = re.compile(f"[{''.join(_CN_DIGITS)}]{{3,}}")
 
 
+def without_marks(text: str) -> str:
+    """NFKC, then no control, format (zero-width) or combining characters: a zalgo letter or an invisible
+    separator never becomes part of a 户号, a phone number or an address."""
+    text = unicodedata.normalize("NFKC", text or "")
+    return "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Mn", "Me") or c in "\n\t")
+
+
 def normalise_digits(text: str) -> str:
     """Full-width and Chinese numerals to ASCII digits: 一三八 1234 五六七八 → 138 1234 5678.
 
     Runs of three or more digit characters are numbers read out digit by digit and are mapped one by one
     (cn2an reads 零五七一… as 571…, dropping the area code's 0); cn2an.transform does the rest (三号楼 → 3号楼).
     """
-    text = unicodedata.normalize("NFKC", text or "")
+    text = without_marks(text)
     text = _CN_DIGIT_RUN.sub(lambda m: "".join(_CN_DIGITS[c] for c in m.group()), text)
     try:
         return cn2an.transform(text, "cn2an")
@@ -145,7 +152,7 @@ _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 def parse_address(text: str) -> str | None:
     """The address without lead-in words (我家地址是…); at least 5 characters, two of them Chinese."""
-    address = _ADDRESS_LEAD.sub("", unicodedata.normalize("NFKC", text or "").strip()).strip(" 。.，,！!？?")
+    address = _ADDRESS_LEAD.sub("", without_marks(text).strip()).strip(" 。.，,！!？?")
     if len(re.sub(r"\s", "", address)) < 5 or len(_CJK.findall(address)) < 2:
         return None
     return address[:200]
@@ -207,7 +214,7 @@ def parse_description(text: str) -> str | None:
     does not need them, and the read-back must never repeat one."""
     if (text or "").startswith("/"):
         return None
-    text = " ".join(unicodedata.normalize("NFKC", text or "").split())
+    text = " ".join(without_marks(text).split())
     return mask_text(text[:1000]) if len(re.sub(r"[\W_]", "", text)) >= 2 else None
 
 

@@ -354,3 +354,14 @@ def test_every_slot_of_every_form_has_a_short_question(domain) -> None:
             for variation in domain["responses"][response]:
                 assert variation["text"].rstrip().endswith(("？", "。")), response
                 assert len(variation["text"]) <= 90, response
+
+
+def test_odd_unicode_never_becomes_part_of_a_number_or_an_address() -> None:
+    from bot.actions.forms import parse_account_no, parse_address, parse_phone
+
+    assert parse_account_no("2\u200b0318845") == "20318845"
+    assert parse_account_no("户号二零三一八八四五") == "20318845"
+    assert parse_account_no("户号甲乙丙丁戊己庚辛") is None
+    assert parse_phone("13\u200d812345678") == "13812345678"
+    zalgo = "幸福小区8栋1单元1201" + "\u0336\u0337\u0338" * 3
+    assert parse_address(zalgo) == "幸福小区8栋1单元1201"
