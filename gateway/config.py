@@ -31,6 +31,7 @@ class Settings(BaseSettings):
     working_hours_start: time = time(8, 0)
     working_hours_end: time = time(20, 0)
     messages_per_minute: int = 30                # per conversation, widget
+    widget_sessions_per_minute: int = 120        # new widget sessions per client address (carrier NAT shares one)
     login_failures_per_name: int = 10            # failed logins per account name in 15 minutes, then 429
     login_failures_per_address: int = 100        # per client address (a call centre's agents share one)
     # Sites allowed to frame the widget (embed.js): a CSP frame-ancestors source list, e.g.

@@ -11,6 +11,11 @@ def agent_session(session_id: str) -> str:
     return f"{PREFIX}:agent-session:{session_id}"
 
 
+def widget_sessions(address: str, window: int) -> str:
+    """New widget sessions from one client address in one minute."""
+    return f"{PREFIX}:widget-sessions:{address}:{window}"
+
+
 def login_failures(kind: str, value: str) -> str:
     """Failed agent logins per account name (known or not) or per client address, in the current window."""
     return f"{PREFIX}:login-failures:{kind}:{value}"

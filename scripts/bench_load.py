@@ -237,7 +237,7 @@ def measure(rasa_processes: int, redis_url: str, database: str) -> Configuration
         services = Stack(model=model_path(), redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
                          extra_rasa_ports=tuple(free_port() for _ in range(rasa_processes - 1)),
                          gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "bench-logs",
-                         extra_env={"DATABASE_URL": database, "MESSAGES_PER_MINUTE": "1000",
+                         extra_env={"DATABASE_URL": database, "MESSAGES_PER_MINUTE": "1000", "WIDGET_SESSIONS_PER_MINUTE": "100000",
                                     "RASA_TIMEOUT_SECONDS": "30"})
         stack.callback(services.stop)
         services.start()

@@ -24,7 +24,7 @@ def main() -> None:
         database = f"sqlite:///{ROOT / '.run' / f'drill-restart-{int(time.time())}.db'}"
         services = Stack(model=model_path(), redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
                          gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "drill-logs",
-                         extra_env={"DATABASE_URL": database, "AGENT_PASSWORD": PASSWORD,
+                         extra_env={"DATABASE_URL": database, "AGENT_PASSWORD": PASSWORD, "WIDGET_SESSIONS_PER_MINUTE": "100000",
                                     "WORKING_HOURS_START": "00:00", "WORKING_HOURS_END": "23:59:59"})
         stack.callback(services.stop)
         services.start()

@@ -340,7 +340,7 @@ def main() -> None:
         proxied = database_url.replace(target.netloc.split("@")[-1], f"{HOST}:{proxy.port}")
         services = Stack(model=model_path(), redis_url=redis.url, rasa_port=free_port(), action_port=free_port(),
                          gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "drill-logs",
-                         extra_env={"DATABASE_URL": proxied, "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
+                         extra_env={"DATABASE_URL": proxied, "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN, "WIDGET_SESSIONS_PER_MINUTE": "100000",
                                     "MESSAGES_PER_MINUTE": "600"})
         stack.callback(services.stop)
         services.start()

@@ -48,10 +48,19 @@ async def companies() -> list[dict]:
 
 
 @router.post("/session")
-async def new_session(request: Request, session: SessionDep, body: SessionIn | None = None) -> dict:
+async def new_session(request: Request, session: SessionDep, redis: RedisDep, settings: SettingsDep,
+                      body: SessionIn | None = None) -> dict:
     """A new conversation; an embed that names its company binds it, so the customer gets that company's
     promises."""
     company = body.company if body else None
+    address = request.client.host if request.client else "unknown"   # X-Forwarded-For only from FORWARDED_ALLOW_IPS
+    window = int(time.time() // 60)
+    key = keys.widget_sessions(address, window)
+    created = await redis.incr(key)
+    if created == 1:
+        await redis.expire(key, 120)
+    if created > settings.widget_sessions_per_minute:
+        raise HTTPException(429, "新建会话太频繁了，请稍后再试", headers={"Retry-After": "60"})
     token, conversation_id = request.app.state.widget_tokens.issue()
     await get_or_create(session, conversation_id, "web", company=company)
     await session.commit()

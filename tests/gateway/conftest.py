@@ -90,7 +90,7 @@ def services(database_url: str, redis_url: str, fake_wechat: FakeWeChat) -> Iter
                              "HANDOFF_WAIT_SECONDS": "6", "WORKING_HOURS_START": "00:00",
                              "WORKING_HOURS_END": "23:59:59", "MESSAGES_PER_MINUTE": "30",
                              # every test logs in from 127.0.0.1, and the schema fuzzer fails logins by the hundred
-                             "LOGIN_FAILURES_PER_ADDRESS": "1000000",
+                             "LOGIN_FAILURES_PER_ADDRESS": "1000000", "WIDGET_SESSIONS_PER_MINUTE": "1000000",
                              "WECHAT_TOKEN": WECHAT_TOKEN, "WECHAT_APP_ID": WECHAT_APP_ID,
                              "WECHAT_APP_SECRET": "wechat-test-secret", "WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
                              "WECHAT_API_BASE_URL": fake_wechat.base_url,
