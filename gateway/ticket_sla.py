@@ -43,7 +43,16 @@ SLA_TABLE: dict[tuple[str, str, str | None, str | None], str | None] = {
     ("complaint", "electricity", "tianfu", None): "electricity.complaint_reply.tianfu",
     ("complaint", "heat", None, None): "heat.complaint_reply.tianfu",
     ("complaint", "heat", "tianfu", None): "heat.complaint_reply.tianfu",
+    # 举报 (reporting theft or a staff member's misconduct) is a complaint with its own, longer limit.
+    ("complaint", "electricity", None, "report"): "electricity.report_reply.grid",
+    ("complaint", "electricity", "grid", "report"): "electricity.report_reply.grid",
+    ("complaint", "electricity", "tianfu", "report"): "electricity.report_reply.tianfu",
+    ("complaint", "heat", None, "report"): "heat.report_reply.tianfu",
+    ("complaint", "heat", "tianfu", "report"): "heat.report_reply.tianfu",
+    ("complaint", "gas", "kunlun", "report"): None,     # Kunlun's handbook gives no limit for 举报
+    ("complaint", "gas", None, "report"): None,
 }
+_REPORT = re.compile(r"举报|检举|揭发")
 # An address in the countryside (村, 乡, 屯, 组, 队): the 95598 standard's rural arrival time, not the town's.
 _RURAL = re.compile(r"村|乡|屯|[^小]组|队")
 
@@ -73,7 +82,9 @@ def knowledge() -> KnowledgeBase:
 
 
 def case_of(ticket_type: str, utility: str, priority: str, customer_type: str | None, external_pipeline: bool | None,
-            address: str | None = None) -> str | None:
+            address: str | None = None, description: str | None = None) -> str | None:
+    if ticket_type == "complaint":
+        return "report" if _REPORT.search(description or "") else None
     if ticket_type == "repair" and utility == "electricity":
         return "rural" if _RURAL.search(address or "") else "urban"
     if ticket_type == "repair":
@@ -96,8 +107,8 @@ def limit_id_for(ticket_type: str, utility: str, company: str | None, case: str 
 
 def sla_for(ticket_type: str, utility: str, created_at: datetime, *, priority: str = "normal",
             customer_type: str | None = None, external_pipeline: bool | None = None, company: str | None = None,
-            address: str | None = None) -> Sla | None:
-    case = case_of(ticket_type, utility, priority, customer_type, external_pipeline, address)
+            address: str | None = None, description: str | None = None) -> Sla | None:
+    case = case_of(ticket_type, utility, priority, customer_type, external_pipeline, address, description)
     limit_id = limit_id_for(ticket_type, utility, company, case)
     if limit_id is None:
         return None

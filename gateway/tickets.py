@@ -88,7 +88,8 @@ async def create_ticket(session: AsyncSession, new: NewTicket, idempotency_key: 
         return existing, False
     created_at = now()
     sla = sla_for(new.type, new.utility, created_at, priority=new.priority, customer_type=new.customer_type,
-                  external_pipeline=new.external_pipeline, company=new.company, address=new.address)
+                  external_pipeline=new.external_pipeline, company=new.company, address=new.address,
+                  description=new.description)
     ticket = Ticket(ticket_no=await next_number(session, new.type, created_at), created_at=created_at,
                     updated_at=created_at, due_at=sla.due_at if sla else None,
                     sla={**sla.as_dict(), "text": sla.text} if sla else None,

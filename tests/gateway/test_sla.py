@@ -70,3 +70,13 @@ def test_each_company_promises_only_what_its_own_rules_say() -> None:
     assert sla_for("complaint", "electricity", start, company="grid").limit.id == "electricity.complaint_reply.grid"
     assert sla_for("complaint", "gas", start, company="kunlun").limit.id == "gas.complaint.reply"
     assert sla_for("repair", "electricity", start, company="kunlun") is None, "Kunlun serves no electricity"
+
+
+def test_a_report_is_a_complaint_with_its_companys_longer_limit() -> None:
+    start = datetime(2026, 11, 23, 9, tzinfo=CHINA)
+    tianfu = sla_for("complaint", "electricity", start, company="tianfu", description="我要举报抄表员收红包")
+    assert tianfu.limit.id == "electricity.report_reply.tianfu" and tianfu.limit.value == 10
+    assert tianfu.limit.unit == "working_days"
+    assert sla_for("complaint", "electricity", start, company="tianfu", description="抄表员态度差").limit.value == 5
+    assert sla_for("complaint", "electricity", start, description="举报有人偷电").limit.id == "electricity.report_reply.grid"
+    assert sla_for("complaint", "gas", start, company="kunlun", description="举报偷气") is None, "no limit published"
