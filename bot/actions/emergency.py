@@ -29,10 +29,11 @@ SAFETY_RESPONSES = {
     Hazard.HOT_WATER: "utter_safety_hot_water",
 }
 DEFAULT_BY_UTILITY = {"电力": Hazard.LIVE_WIRE, "供热": Hazard.HOT_WATER}
-NEXT_STEPS = {
-    Hazard.LIVE_WIRE: "utter_emergency_next_electricity",
-    Hazard.HOT_WATER: "utter_emergency_next_heat",
-}
+# What happens next, and only the promise the utility's own document makes: the gas handbook promises that the
+# emergency crew sets out at once; nothing promises an arrival time for a fire, an electrical or a heat emergency.
+NEXT_STEPS = {"燃气": "utter_emergency_next_gas", "电力": "utter_emergency_next_electricity",
+              "供热": "utter_emergency_next_heat"}
+FIRE_NEXT_STEPS = "utter_emergency_next_fire"
 UTILITY_BY_HAZARD = {Hazard.LIVE_WIRE: "电力", Hazard.HOT_WATER: "供热"}  # gas leak, poisoning, fire: 燃气
 # A fire or smell that the customer places at an electrical or heating installation belongs to that utility.
 _SAYS_ELECTRICITY = re.compile(r"电表|电线|电缆|配电|变压器|电箱|电闸|插座|电路|电杆|电器")
@@ -94,7 +95,8 @@ class ActionReportEmergency(Action):
         events: list[EventType] = [SlotSet("hazard", hazard.value), SlotSet("kb_pending_question", None),
                                    SlotSet("kb_pending_intent", None)]
         if handed_off is not None:
-            dispatcher.utter_message(response=NEXT_STEPS.get(hazard, "utter_emergency_next_gas"))
+            fire_elsewhere = hazard is Hazard.FIRE and utility != "燃气"   # an electrical fire, a fire at a radiator
+            dispatcher.utter_message(response=FIRE_NEXT_STEPS if fire_elsewhere else NEXT_STEPS[utility])
             events.append(SlotSet("handoff_requested", True))
         if ticket:
             dispatcher.utter_message(response="utter_emergency_ticket_registered", ticket_no=ticket["ticket_no"],

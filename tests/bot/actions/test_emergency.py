@@ -79,3 +79,10 @@ async def test_with_the_gateway_down_the_instructions_still_come_first_and_nothi
     said = "\n".join(texts(dispatcher, domain))
     assert "工单号" not in said and "马上接手" not in said
     assert not any(e.get("name") in ("handoff_requested", "last_ticket_no") for e in events)
+
+
+async def test_an_electrical_fire_gets_no_gas_promise(gateway, dispatcher, domain) -> None:
+    tracker = make_tracker("楼道里电表箱着火了", "report_emergency")
+    await ActionReportEmergency().run(dispatcher, tracker, domain)
+    said = "\n".join(texts(dispatcher, domain))
+    assert "119" in said and "立即出发" not in said and "天然气客户标准化服务指导手册" not in said
