@@ -10,6 +10,7 @@ that kind the customer already has is named with its promised date.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -128,10 +129,29 @@ class ActionAnswerKnowledge(Action):
                                                  company=company)
             if decision.outcome is Outcome.NOTHING and not admit_ignorance:
                 return None
-            events = self._respond(dispatcher, decision, question, intent)
+            more = self._other_questions(question, decision, utility, business, hint, company)
+            if more:  # 计划停电和事故停电有啥区别？计划停电提前几天通知？ — one part for each question asked
+                events = self._say(dispatcher, [decision.entry, *more], question) + _clear_pending()
+            else:
+                events = self._respond(dispatcher, decision, question, intent)
         if events is not None and company_in_text(latest_text(tracker)):
             events.append(SlotSet(COMPANY_SLOT, company))  # 天富的电: the conversation is bound from now on
         return events
+
+    @staticmethod
+    def _other_questions(question: str, decision: Decision, utility: str | None, business: str | None,
+                         intent: str | None, company: str | None) -> list[Entry]:
+        """Entries a message's other questions need when it asks several (split at question marks): each part
+        is searched with the whole message's utility, and kept only when it answers with another entry."""
+        if decision.outcome is not Outcome.ANSWER:
+            return []
+        parts = [p for p in re.split(r"[？?]", question) if len(p.strip()) >= 4]
+        found: list[Entry] = []
+        for part in parts[:MAX_PARTS] if len(parts) > 1 else []:
+            other = knowledge_search().decide(part, utility=utility, business=business, intent=intent, company=company)
+            if other.outcome is Outcome.ANSWER and other.entry != decision.entry and other.entry not in found:
+                found.append(other.entry)
+        return found[:MAX_PARTS - 1]
 
     def _per_utility(self, dispatcher: CollectingDispatcher, question: str, intent: str | None, business: str | None,
                      company: str | None, utilities: list[str | None], admit_ignorance: bool) -> list[EventType] | None:

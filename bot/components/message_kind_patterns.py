@@ -162,4 +162,5 @@ def about_utilities(text: str) -> bool:
         return True
     if names_a_utility_topic(text) or _LONG_NUMBER.search(text):
         return True
-    return bool(_WEAK.search(text) or _FOLLOWUP.match(text)) and not _OFF_TOPIC.search(text)
+    follow_up = _FOLLOWUP.match(text) or (_THEN.match(text) and asks_something(text))
+    return bool(_WEAK.search(text) or follow_up) and not _OFF_TOPIC.search(text)

@@ -114,3 +114,10 @@ async def test_an_inform_without_a_pending_question_asks_what_is_needed(dispatch
     tracker = make_tracker("13812345678", "inform", [entity("phone", "13812345678")])
     assert await ActionAnswerKnowledge().run(dispatcher, tracker, domain) == []
     assert dispatcher.messages[0]["response"] == "utter_noted_ask_question"
+
+
+async def test_two_questions_in_one_message_get_a_part_each(dispatcher, domain) -> None:
+    tracker = make_tracker("燃气费在哪交？燃气表坏了报修多久上门？", "ask_process", [entity("utility", "燃气")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    reply = dispatcher.messages[0]["text"]
+    assert "营业厅" in reply and "24小时" in reply and reply.count("依据《") >= 2
