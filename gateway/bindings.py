@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from gateway.companies import known
+from knowledge.companies import companies
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,7 @@ def load_bindings(path: Path | None) -> Bindings:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     bindings = Bindings(data.get("default_company"), {str(k): v for k, v in (data.get("ivr_numbers") or {}).items()})
     for company in [bindings.default_company, *bindings.ivr_numbers.values()]:
-        if company is not None and not known(company):
+        if company is not None and company not in companies():
             raise ValueError(f"{path}: unknown company {company!r} (knowledge/companies.yml lists the ids)")
     return bindings
 

@@ -10,12 +10,12 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from gateway import events, keys
-from gateway.companies import company_list, known
 from gateway.api.deps import ConversationDep, RasaDep, RedisDep, SessionDep, SettingsDep
 from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create, message_dict, transcript
 from gateway.models import Conversation, Handoff, Rating
 from gateway.text import CleanStr
+from knowledge.companies import companies as company_profiles
 from gateway.strict_json import StrictJSONRoute
 
 router = APIRouter(prefix="/api/widget", tags=["widget"], route_class=StrictJSONRoute)
@@ -32,7 +32,7 @@ class SessionIn(BaseModel):
     @field_validator("company")
     @classmethod
     def known_company(cls, value: str | None) -> str | None:
-        if value is not None and not known(value):
+        if value is not None and value not in company_profiles():
             raise ValueError("unknown company: GET /api/widget/companies lists them")
         return value
 
@@ -44,7 +44,7 @@ class RatingIn(BaseModel):
 @router.get("/companies")
 async def companies() -> list[dict]:
     """The companies a widget embed can name (data-company in embed.js)."""
-    return list(company_list())
+    return [{"id": c.id, "name": c.name, "utilities": list(c.utilities)} for c in company_profiles().values()]
 
 
 @router.post("/session")
