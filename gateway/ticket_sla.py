@@ -15,43 +15,30 @@ from knowledge.loader import KnowledgeBase, load_knowledge_base
 from knowledge.model import TimeLimit
 
 # (ticket type, utility, company, case) -> time limit id; None: the company publishes no limit for it. Case:
-# priority for gas repairs, area for electricity repairs, customer type for installations. Company None is an
-# unbound conversation: the limits of the company whose document states them (the knowledge base says which).
-SLA_TABLE: dict[tuple[str, str, str | None, str | None], str | None] = {
-    ("repair", "gas", None, "normal"): "gas.repair.indoor",
-    ("repair", "gas", None, "urgent"): "gas.repair.indoor",
-    ("repair", "gas", None, "emergency"): "gas.emergency.dispatch",
+# priority for gas repairs, area for electricity repairs, customer type for installations, "report" for a 举报.
+SLA_TABLE: dict[tuple[str, str, str, str | None], str | None] = {
     ("repair", "gas", "kunlun", "normal"): "gas.repair.indoor",
     ("repair", "gas", "kunlun", "urgent"): "gas.repair.indoor",
     ("repair", "gas", "kunlun", "emergency"): "gas.emergency.dispatch",
     ("repair", "gas", "tianfu", None): None,              # Tianfu's rules give no repair time
-    ("repair", "electricity", None, "urban"): "electricity.repair_arrival.urban",
-    ("repair", "electricity", None, "rural"): "electricity.repair_arrival.rural",
     ("repair", "electricity", "grid", "urban"): "electricity.repair_arrival.urban",
     ("repair", "electricity", "grid", "rural"): "electricity.repair_arrival.rural",
     ("repair", "electricity", "tianfu", None): None,      # no arrival time in Tianfu's rules
-    ("installation", "gas", None, "residential"): "gas.installation.residential",
-    ("installation", "gas", None, "non_residential_external"): "gas.installation.nonresidential_external",
-    ("installation", "gas", None, "non_residential"): "gas.installation.nonresidential_no_external",
     ("installation", "gas", "kunlun", "residential"): "gas.installation.residential",
     ("installation", "gas", "kunlun", "non_residential_external"): "gas.installation.nonresidential_external",
     ("installation", "gas", "kunlun", "non_residential"): "gas.installation.nonresidential_no_external",
-    ("complaint", "gas", None, None): "gas.complaint.reply",
     ("complaint", "gas", "kunlun", None): "gas.complaint.reply",
-    ("complaint", "electricity", None, None): "electricity.complaint_reply.grid",
     ("complaint", "electricity", "grid", None): "electricity.complaint_reply.grid",
     ("complaint", "electricity", "tianfu", None): "electricity.complaint_reply.tianfu",
-    ("complaint", "heat", None, None): "heat.complaint_reply.tianfu",
     ("complaint", "heat", "tianfu", None): "heat.complaint_reply.tianfu",
     # 举报 (reporting theft or a staff member's misconduct) is a complaint with its own, longer limit.
-    ("complaint", "electricity", None, "report"): "electricity.report_reply.grid",
     ("complaint", "electricity", "grid", "report"): "electricity.report_reply.grid",
     ("complaint", "electricity", "tianfu", "report"): "electricity.report_reply.tianfu",
-    ("complaint", "heat", None, "report"): "heat.report_reply.tianfu",
     ("complaint", "heat", "tianfu", "report"): "heat.report_reply.tianfu",
     ("complaint", "gas", "kunlun", "report"): None,     # Kunlun's handbook gives no limit for 举报
-    ("complaint", "gas", None, "report"): None,
 }
+# An unbound conversation gets the limits of the company whose document states them for that utility.
+DOCUMENT_OWNER = {"gas": "kunlun", "electricity": "grid", "heat": "tianfu"}
 _REPORT = re.compile(r"举报|检举|揭发")
 # An address in the countryside (村, 乡, 屯, 组, 队): the 95598 standard's rural arrival time, not the town's.
 _RURAL = re.compile(r"村|乡|屯|[^小]组|队")
@@ -99,6 +86,7 @@ def case_of(ticket_type: str, utility: str, priority: str, customer_type: str | 
 def limit_id_for(ticket_type: str, utility: str, company: str | None, case: str | None) -> str | None:
     """The time limit id for this ticket, or None when the customer's company states none for it (a company that
     does not serve the utility states none either)."""
+    company = company or DOCUMENT_OWNER.get(utility)
     for key in ((ticket_type, utility, company, case), (ticket_type, utility, company, None)):
         if key in SLA_TABLE:
             return SLA_TABLE[key]
