@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from bot.components.hazard_patterns import detect_hazard
 from gateway import handoffs, keys
 from gateway.channels import options
-from gateway.channels.voice_render import REPEAT_KEY, render, spell_digits
+from gateway.channels.voice_render import REPEAT_KEY, render
 from gateway.bindings import current_bindings
 from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create
@@ -188,12 +188,9 @@ async def _callback_instead(request: Request, conversation: Conversation) -> Rep
                 "priority": "normal", "customer": {"phone": conversation.verified_phone},
                 "summary": "电话客户转人工未接通，需要回电"})
         ticket_no = await handoffs.accept_callback(session, app.state.redis, handoff)
-    prefix, digits = ticket_no[:2], ticket_no[2:].replace("-", "")
-    spoken_no = f"{' '.join(prefix)}，{spell_digits(digits[:8])}，{spell_digits(digits[8:])}"
-    text = f"抱歉，人工客服暂时无法接通。已为您预约回电，登记号是{spoken_no}。客服会尽快给您回电，请保持电话畅通。再见。"
-    ssml = ("<speak>抱歉，人工客服暂时无法接通。已为您预约回电，登记号是"
-            f'<say-as interpret-as="characters">{prefix}</say-as><say-as interpret-as="digits">{digits}</say-as>。'
-            "客服会尽快给您回电，请保持电话畅通。再见。</speak>")
+    spoken = render([{"text": f"抱歉，人工客服暂时无法接通。已为您预约回电，登记号是{ticket_no}。"
+                              "客服会尽快给您回电，请保持电话畅通。再见。"}])
+    text, ssml = spoken.text, spoken.ssml
     return _said(text, ssml, action=Action(type="hangup"), expect=Expect(speech=False, dtmf_max_digits=0))
 
 
