@@ -4,10 +4,10 @@
 SHELL := /bin/bash
 BOT_VENV := .venv/bot
 BOT_PY := $(BOT_VENV)/bin/python
-BOT_STAMP := $(BOT_VENV)/.installed-$(shell cat bot/requirements.txt bot/constraints.txt | sha1sum | cut -c1-12)
+BOT_STAMP := $(BOT_VENV)/.installed-$(shell cat bot/requirements.txt bot/requirements-dev.txt bot/constraints.txt | sha1sum | cut -c1-12)
 GW_VENV := .venv/gateway
 GW_PY := $(GW_VENV)/bin/python
-GW_STAMP := $(GW_VENV)/.installed-$(shell cat gateway/requirements.txt gateway/constraints.txt | sha1sum | cut -c1-12)
+GW_STAMP := $(GW_VENV)/.installed-$(shell cat gateway/requirements.txt gateway/requirements-dev.txt gateway/constraints.txt | sha1sum | cut -c1-12)
 PYTHON311 ?= $(shell command -v python3.11 >/dev/null 2>&1 && python3.11 -c 'import sys' 2>/dev/null && echo python3.11 || echo python3)
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
@@ -21,17 +21,17 @@ help:  ## List the targets
 
 setup: $(BOT_STAMP) $(GW_STAMP)  ## Create the virtual environments: bot (Python 3.10) and gateway (3.11)
 
-$(BOT_STAMP): bot/requirements.txt bot/constraints.txt
+$(BOT_STAMP): bot/requirements.txt bot/requirements-dev.txt bot/constraints.txt
 	@PY310=$$(scripts/find-python310.sh) && echo "Using $$PY310" && \
 	  ( [ -x $(BOT_PY) ] || $$PY310 -m venv $(BOT_VENV) )
 	$(BOT_PY) -m pip install -q --upgrade "pip<25"
-	$(BOT_PY) -m pip install -q -r bot/requirements.txt -c bot/constraints.txt
+	$(BOT_PY) -m pip install -q -r bot/requirements.txt -r bot/requirements-dev.txt -c bot/constraints.txt
 	@rm -f $(BOT_VENV)/.installed-* && touch $@
 
-$(GW_STAMP): gateway/requirements.txt gateway/constraints.txt
+$(GW_STAMP): gateway/requirements.txt gateway/requirements-dev.txt gateway/constraints.txt
 	@$(PYTHON311) -c 'import sys; assert sys.version_info >= (3, 11), "the gateway needs Python 3.11+"' && \
 	  ( [ -x $(GW_PY) ] || $(PYTHON311) -m venv $(GW_VENV) )
-	$(GW_PY) -m pip install -q -r gateway/requirements.txt -c gateway/constraints.txt
+	$(GW_PY) -m pip install -q -r gateway/requirements.txt -r gateway/requirements-dev.txt -c gateway/constraints.txt
 	@rm -f $(GW_VENV)/.installed-* && touch $@
 
 train: setup  ## Train the model unless one with the same inputs exists
@@ -71,3 +71,10 @@ drills: train  ## Failure drills: pinning, gateway restart, Redis restart, actio
 
 clean:  ## Remove environments, models and results
 	rm -rf .venv bot/models bot/results .run
+
+.PHONY: compose-test validate-manifests
+compose-test:  ## Build the compose stack, start it, smoke-test it through the gateway, then down -v (Docker started if none runs)
+	$(PYTHON311) scripts/compose_test.py
+
+validate-manifests:  ## Validate the Kubernetes manifests in deploy/ offline (kubernetes-validate --strict)
+	scripts/validate_manifests.sh
