@@ -18,11 +18,10 @@ from typing import Any
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.components.hazard_patterns import detect_hazard
+from core.hazards import detect_hazard
+from core.masking import mask_text
 from gateway import events, handoffs, keys
-from gateway.conversations import (add_bot_messages, add_message, get_or_create, last_customer_message_at,
-                                   message_dict)
-from gateway.masking import mask_text
+from gateway.conversations import add_bot_messages, add_message, get_or_create, last_customer_message_at, message_dict
 from gateway.models import Conversation
 from gateway.rasa_client import RasaClient, RasaUnavailable
 

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     # Sites allowed to frame the widget (embed.js): a CSP frame-ancestors source list, e.g.
     # "https://www.company.example https://*.company.example"; the console can never be framed.
     widget_frame_ancestors: str = "*"
+    # PIPL: conversations idle this long are deleted, closed tickets keep only masked personal fields
+    # (gateway/retention.py); an hourly job of one gateway process applies it.
+    retention_days: int = 180
     bindings_file: Path | None = None            # channels -> companies (config/bindings.example.yml); unset: unbound
 
     # Voice IVR: the telephony platform's token for /voice/v1 (endpoint disabled while unset).
@@ -54,7 +57,7 @@ class Settings(BaseSettings):
     wechat_template_ticket_status: str | None = None   # template id for ticket status changes
 
     @model_validator(mode="after")
-    def refuse_development_secrets_in_production(self) -> "Settings":
+    def refuse_development_secrets_in_production(self) -> Settings:
         if self.environment == "production":
             for name, value, dev in (("GATEWAY_SERVICE_TOKEN", self.gateway_service_token, DEV_SERVICE_TOKEN),
                                      ("SESSION_SECRET", self.session_secret, DEV_SECRET)):

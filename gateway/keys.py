@@ -38,3 +38,8 @@ def conversation_channel(conversation_id: str) -> str:
 
 
 AGENTS_CHANNEL = f"{PREFIX}:events:agents"
+
+
+def job_lease(job: str) -> str:
+    """Held by the one gateway process that runs a periodic job this round (SET NX with the round's length)."""
+    return f"{PREFIX}:lease:{job}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import re
 
-from gateway.masking import mask_text
+from core.masking import mask_text
 
 _CREDENTIAL = re.compile(r"((?:app)?secret|access_token|token|password|passwd)=([^&\s'\"]+)", re.IGNORECASE)
 

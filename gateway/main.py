@@ -15,10 +15,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
-from gateway import handoffs, log_masking
-from gateway.api import agent, internal, widget
+from gateway import handoffs, keys, log_masking, retention
+from gateway.api import agent, internal, privacy, widget
 from gateway.body_limit import BodyLimit
-from gateway.security_headers import SecurityHeaders
 from gateway.channels import voice, wechat
 from gateway.channels.wechat_api import WeChatApi
 from gateway.channels.wechat_delivery import deliver_forever
@@ -26,6 +25,7 @@ from gateway.config import Settings, get_settings
 from gateway.db import make_engine, make_sessionmaker
 from gateway.rasa_client import RasaClient
 from gateway.security import WidgetTokens
+from gateway.security_headers import SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger("gateway")
@@ -44,6 +44,25 @@ async def _callback_offers(app: FastAPI) -> None:
             logger.exception("callback offer round failed")
 
 
+RETENTION_ROUND_SECONDS = 3600
+
+
+async def _retention(app: FastAPI) -> None:
+    """Hourly, in one gateway process of the deployment (a Redis lease): the PIPL retention purge."""
+    while True:
+        try:
+            if await app.state.redis.set(keys.job_lease("retention"), "1", nx=True, ex=RETENTION_ROUND_SECONDS - 60):
+                async with app.state.sessionmaker() as session:
+                    erased = await retention.purge_expired(session, app.state.settings.retention_days)
+                if erased.conversations or erased.tickets_masked:
+                    logger.info("retention purge: %s", erased.as_dict())
+        except (DBAPIError, RedisError) as error:
+            logger.error("retention purge skipped, storage unavailable: %s", type(error).__name__)
+        except Exception:
+            logger.exception("retention purge failed")
+        await asyncio.sleep(RETENTION_ROUND_SECONDS)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -58,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = Redis.from_url(settings.redis_url)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
         app.state.widget_tokens = WidgetTokens(settings.session_secret, settings.widget_token_max_age_days)
-        tasks = [asyncio.create_task(_callback_offers(app))]
+        tasks = [asyncio.create_task(_callback_offers(app)), asyncio.create_task(_retention(app))]
         app.state.wechat_api = None
         if settings.wechat_token and settings.wechat_app_id and settings.wechat_app_secret:
             app.state.wechat_api = WeChatApi(settings)
@@ -91,6 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(internal.router)
     app.include_router(widget.router)
     app.include_router(agent.router)
+    app.include_router(privacy.router)
     app.include_router(wechat.router)
     app.include_router(voice.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

@@ -1,6 +1,7 @@
 """Administration: `python -m gateway.manage create-agent NAME [--role supervisor]` (password from the
 AGENT_PASSWORD environment variable or a prompt; run again to change a password), `set-role NAME --role ROLE`,
-`deactivate-agent NAME`, and `seed-dev` for a development supervisor. A change ends the agent's open sessions at
+`deactivate-agent NAME`, `purge` (the retention purge now: RETENTION_DAYS), and `seed-dev` for a development
+supervisor. A change ends the agent's open sessions at
 their next request."""
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import secrets
 from gateway.config import get_settings
 from gateway.db import make_engine, make_sessionmaker
 from gateway.models import Agent
+from gateway.retention import purge_expired
 from gateway.security import hash_password
 
 
@@ -43,6 +45,15 @@ async def update_agent(username: str, *, role: str | None = None, active: bool |
     await engine.dispose()
 
 
+async def purge(database_url: str | None = None) -> dict[str, int]:
+    settings = get_settings()
+    engine = make_engine(database_url or settings.database_url)
+    async with make_sessionmaker(engine)() as session:
+        erased = await purge_expired(session, settings.retention_days)
+    await engine.dispose()
+    return erased.as_dict()
+
+
 async def seed_dev() -> None:
     """A supervisor for trying the console locally; refused outside development."""
     settings = get_settings()
@@ -64,12 +75,15 @@ def main() -> None:
     role.add_argument("--role", choices=["agent", "supervisor"], required=True)
     deactivate = commands.add_parser("deactivate-agent")
     deactivate.add_argument("username")
+    commands.add_parser("purge")
     commands.add_parser("seed-dev")
     args = parser.parse_args()
     if args.command == "set-role":
         asyncio.run(update_agent(args.username, role=args.role))
     elif args.command == "deactivate-agent":
         asyncio.run(update_agent(args.username, active=False))
+    elif args.command == "purge":
+        print(asyncio.run(purge()))
     elif args.command == "create-agent":
         password = os.environ.get("AGENT_PASSWORD") or getpass.getpass("Password: ")
         if len(password) < 8:

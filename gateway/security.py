@@ -10,6 +10,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from core import ids
+
 _hasher = PasswordHasher()
 
 
@@ -21,7 +23,7 @@ class WidgetTokens:
         self._max_age = max_age_days * 86400
 
     def issue(self) -> tuple[str, str]:
-        conversation_id = f"web:{uuid.uuid4().hex}"
+        conversation_id = ids.conversation_id(ids.Channel.WEB, uuid.uuid4().hex)
         return self._serializer.dumps({"c": conversation_id}), conversation_id
 
     def conversation_of(self, token: str) -> str | None:

@@ -4,7 +4,8 @@ up front with the usual 422."""
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.routing import APIRoute

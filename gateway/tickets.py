@@ -13,12 +13,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import ids
+from core.masking import mask_text
 from gateway.clock import CHINA, now
-from gateway.masking import mask_text
 from gateway.models import AuditRecord, IdempotencyRecord, Ticket, TicketCounter, TicketEvent
 from gateway.ticket_sla import sla_for
 
-PREFIXES = {"repair": "BX", "installation": "BZ", "complaint": "TS", "callback": "HD"}
 STATUSES = ("已受理", "已派单", "处理中", "已办结", "已关闭", "不予受理")
 TRANSITIONS = {
     "已受理": {"已派单", "处理中", "不予受理", "已关闭"},
@@ -62,12 +62,12 @@ class NewTicket:
 
 async def next_number(session: AsyncSession, ticket_type: str, at: datetime) -> str:
     """BX20261123-0007: an atomic per-day counter (upsert), safe under concurrent creation."""
-    prefix = f"{PREFIXES[ticket_type]}{at.astimezone(CHINA):%Y%m%d}"
+    prefix = ids.ticket_prefix(ticket_type, at.astimezone(CHINA).date())
     insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     statement = insert(TicketCounter).values(prefix=prefix, last=1).on_conflict_do_update(
         index_elements=[TicketCounter.prefix], set_={"last": TicketCounter.last + 1}).returning(TicketCounter.last)
     number = (await session.execute(statement)).scalar_one()
-    return f"{prefix}-{number:04d}"
+    return ids.ticket_no(prefix, number)
 
 
 async def _existing(session: AsyncSession, key: str, fingerprint: str) -> Ticket | None:

@@ -41,7 +41,7 @@ class EntryRanker:
 
     c: float = 8.0
 
-    def fit(self, entries: list[Entry]) -> "EntryRanker":
+    def fit(self, entries: list[Entry]) -> EntryRanker:
         self.entries = list(entries)
         texts, labels = [], []
         for index, entry in enumerate(self.entries):

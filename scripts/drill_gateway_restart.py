@@ -7,7 +7,6 @@ import os
 import signal
 import time
 from contextlib import ExitStack
-from pathlib import Path
 
 import httpx
 

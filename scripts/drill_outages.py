@@ -273,7 +273,7 @@ def redis_drill(services: Stack, redis: DrillRedis, database_url: str) -> list[s
     lines = []
     for what, keep in (("Redis restarted with its data (graceful stop, append-only file, 5 s down)", True),
                        ("Redis came back empty (killed, data gone, 5 s down)", False)):
-        tally, conversations = asyncio.run(run_customers(services.gateway_url, 240, lambda: redis.restart(keep), 4))
+        tally, conversations = asyncio.run(run_customers(services.gateway_url, 240, lambda keep=keep: redis.restart(keep), 4))
         lines.append(report(what, tally, conversations, database_url))
         print(lines[-1], flush=True)
     return lines

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.components.hazard_patterns import detect_hazard
+from core.hazards import detect_hazard
 from scripts.docs_section import replace_section
 from scripts.model import ROOT, train
 from scripts.nlu_runner import Parsed, load_agent, load_examples, parse_all
@@ -121,7 +121,8 @@ def baseline_lines(ours: dict, holdout_examples) -> tuple[list[str], str]:
 
 
 def main() -> None:
-    from scripts.evaluate_knowledge import evaluate as evaluate_knowledge, report as knowledge_report
+    from scripts.evaluate_knowledge import evaluate as evaluate_knowledge
+    from scripts.evaluate_knowledge import report as knowledge_report
 
     model = train()
     agent = load_agent(model)

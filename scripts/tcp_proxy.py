@@ -21,7 +21,7 @@ class TcpProxy:
         self._server: asyncio.AbstractServer | None = None
         self._open: set[asyncio.StreamWriter] = set()
 
-    def __enter__(self) -> "TcpProxy":
+    def __enter__(self) -> TcpProxy:
         self._thread.start()
         self.restore()
         return self

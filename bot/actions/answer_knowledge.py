@@ -21,10 +21,10 @@ from bot.actions.forms import TRIGGER_INTENTS, utilities_in_text, without_utilit
 from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.knowledge_base import knowledge_base, knowledge_search, utility_code
 from bot.actions.tracker_view import latest_entity, latest_intent, latest_kind, latest_text, latest_topic
-from knowledge.fraud import mentions_suspicious_payment
-from knowledge.model import UTILITY_LABELS, Entry
-from knowledge.render import answer_text, anti_fraud_reminder, fraud_warning
 from knowledge.companies import companies, company_in_text
+from knowledge.fraud import mentions_suspicious_payment
+from knowledge.model import Entry
+from knowledge.render import answer_text, anti_fraud_reminder, fraud_warning
 from knowledge.search import Decision, Outcome
 
 logger = logging.getLogger(__name__)

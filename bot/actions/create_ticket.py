@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -22,6 +21,7 @@ from bot.actions.forms import FORM_SLOTS, FORM_TYPES, NO_ACCOUNT, recent_form
 from bot.actions.gateway_client import GatewayClient, GatewayError, channel_of
 from bot.actions.handoff import request_human
 from bot.actions.knowledge_base import utility_code
+from core.ids import grouped_ticket_no
 
 logger = logging.getLogger(__name__)
 
@@ -45,13 +45,6 @@ def idempotency_key(tracker: Tracker, purpose: str, body: dict[str, Any]) -> str
     digest = hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:24]
     day = datetime.now(SHANGHAI).strftime("%Y%m%d")
     return f"{tracker.sender_id[:150]}:{purpose}:{day}:{digest}"
-
-
-def grouped_ticket_no(ticket_no: str) -> str:
-    """BX20261123-0007 in groups a customer can note down: BX 2026 1123 0007. (The gateway's voice channel
-    reads ticket numbers digit by digit itself.)"""
-    match = re.fullmatch(r"([A-Z]+)(\d{4})(\d{4})-?(\d+)", ticket_no or "")
-    return " ".join(match.groups()) if match else ticket_no
 
 
 def ticket_body(tracker: Tracker, form: str) -> dict[str, Any]:

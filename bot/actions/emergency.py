@@ -16,8 +16,8 @@ from bot.actions.gateway_client import GatewayClient, GatewayError, channel_of
 from bot.actions.handoff import handoff_packet, send_handoff
 from bot.actions.knowledge_base import utility_code
 from bot.actions.tracker_view import latest_entity, latest_text
-from bot.components.hazard_patterns import Hazard, detect_hazard
-from gateway.masking import mask_text
+from core.hazards import Hazard, detect_hazard
+from core.masking import mask_text
 
 logger = logging.getLogger(__name__)
 

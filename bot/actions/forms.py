@@ -18,7 +18,7 @@ from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from bot.actions.tracker_view import latest_entity, latest_intent, latest_kind, latest_text
-from gateway.masking import mask_text
+from core.masking import mask_text
 
 FORM_TYPES = {"repair_form": "repair", "installation_form": "installation", "complaint_form": "complaint"}
 UTILITIES = ("燃气", "电力", "供热")
@@ -119,13 +119,8 @@ def parse_phone(text: str) -> str | None:
 
 
 def mask_phone(phone: str | None) -> str:
-    """138****5678; 0571-****6655."""
-    if not phone:
-        return ""
-    if "-" in phone:
-        area, number = phone.split("-", 1)
-        return f"{area}-****{number[-4:]}"
-    return f"{phone[:3]}****{phone[-4:]}"
+    """138****5678; 0571-****6655 (the shared masking every view uses)."""
+    return mask_text(phone) if phone else ""
 
 
 _ACCOUNT = re.compile(r"(?<![\d])\d(?:[\s\-]*\d){7,11}(?![\d])")

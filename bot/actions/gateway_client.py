@@ -9,6 +9,7 @@ from urllib.parse import quote
 import aiohttp
 
 from bot.actions.settings import GatewaySettings, gateway_settings
+from core.ids import channel_of  # noqa: F401  (re-exported for the actions)
 
 
 class GatewayError(Exception):
@@ -83,10 +84,3 @@ class GatewayClient:
         return answer
 
 
-CHANNELS = ("web", "wechat", "voice")
-
-
-def channel_of(conversation_id: str) -> str:
-    """The gateway names conversations <channel>:<id> (web:3f2a...); anything else came over Rasa's REST channel."""
-    prefix = (conversation_id or "").split(":", 1)[0]
-    return prefix if prefix in CHANNELS and ":" in conversation_id else "rest"

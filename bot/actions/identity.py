@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from bot.actions.forms import ESCAPE_INTENTS, HUMAN_BUTTON, answering_now, normalise_digits, parse_account_no
 from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.tracker_view import latest_entity, latest_intent, latest_text
+from core.ids import TICKET_NO_IN_TEXT, find_ticket_no
 
 logger = logging.getLogger(__name__)
 
@@ -32,19 +33,14 @@ QUESTIONS = ("utter_ask_identity_reference", "utter_ask_identity_phone_last4")
 RETRY_BUTTON = {"title": "再验证一次", "payload": "/verify_identity"}
 # Words that place a ticket on another channel: 我在电话里报的修, 营业厅办的, 公众号上提交的.
 OTHER_CHANNEL = re.compile(r"电话|热线|来电|打的|营业厅|柜台|窗口|公众号|微信|网上|别的渠道|其他渠道|APP|app")
-_TICKET_NO = re.compile(r"(?<![A-Za-z])(BX|BZ|TS|HD)\s*-?\s*(\d{4})\s*(\d{4})\s*-?\s*(\d{4})(?!\d)", re.IGNORECASE)
+_TICKET_NO = TICKET_NO_IN_TEXT
 _LAST4 = re.compile(r"(?<!\d)\d{4}(?!\d)")
 _PHONE = re.compile(r"(?<!\d)(?:1[3-9]\d{9}|0\d{9,11})(?!\d)")
 
 
 def ticket_no_in(*texts: str | None) -> str | None:
     """The canonical number (BX20261123-0007) from the entity or the text, typed or spoken with spaces."""
-    for text in texts:
-        match = _TICKET_NO.search(text or "")
-        if match:
-            prefix, *digits = match.groups()
-            return f"{prefix.upper()}{digits[0]}{digits[1]}-{digits[2]}"
-    return None
+    return next((number for number in map(find_ticket_no, texts) if number), None)
 
 
 def parse_reference(text: str) -> str | None:

@@ -17,7 +17,7 @@ Runs after the FallbackClassifier and before the hazard override, which has the 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -26,8 +26,16 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.message_kind_patterns import (Kind, about_utilities, asks_for_human, asks_money, asks_status,
-                                                  has_fault, message_kind, names_a_utility_topic)
+from bot.components.message_kind_patterns import (
+    Kind,
+    about_utilities,
+    asks_for_human,
+    asks_money,
+    asks_status,
+    has_fault,
+    message_kind,
+    names_a_utility_topic,
+)
 
 QUESTION_INTENT = "ask_process"
 FORM_INTENTS = frozenset({"report_fault", "apply_installation", "file_complaint"})
@@ -80,11 +88,11 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class MessageKindOverride(GraphComponent):
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "MessageKindOverride":
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> MessageKindOverride:
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             if not text.strip() or text.startswith("/"):

@@ -9,16 +9,17 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
+from core import ids
+from core.masking import mask_text, mask_value
 from gateway import events, handoffs, keys
 from gateway.api.deps import AgentDep, AgentIdentity, RedisDep, SessionDep, SettingsDep
 from gateway.clock import now
 from gateway.conversations import message_dict, transcript
-from gateway.masking import mask_text, mask_value
 from gateway.models import Agent, AuditRecord, Handoff, Ticket
 from gateway.security import credential_version, new_session_id, password_matches
+from gateway.strict_json import StrictJSONRoute
 from gateway.text import TICKET_PATTERN, UUID_PATTERN, CleanStr, clean
 from gateway.tickets import TransitionError, as_dict, change_status, find
-from gateway.strict_json import StrictJSONRoute
 
 HandoffId = Annotated[str, Path(pattern=UUID_PATTERN)]
 TicketNo = Annotated[str, Path(pattern=TICKET_PATTERN)]
@@ -183,8 +184,8 @@ async def set_status(ticket_no: TicketNo, body: StatusChange, request: Request, 
     except TransitionError as error:
         raise HTTPException(422, str(error)) from None
     wechat_api = request.app.state.wechat_api
-    if wechat_api is not None and updated.conversation_id.startswith("wechat:"):
-        delivery = await wechat_api.send_ticket_status(updated.conversation_id.removeprefix("wechat:"),
+    if wechat_api is not None and ids.channel_of(updated.conversation_id) == ids.Channel.WECHAT.value:
+        delivery = await wechat_api.send_ticket_status(ids.native_id(updated.conversation_id),
                                                        updated.ticket_no, updated.status, body.note)
         session.add(AuditRecord(actor="gateway", action="wechat.template", target=updated.ticket_no,
                                 detail={"delivered": delivery.delivered, "errcode": delivery.errcode}))

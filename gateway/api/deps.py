@@ -9,6 +9,7 @@ from fastapi import Depends, Header, HTTPException, Query, Request
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import ids
 from gateway import keys
 from gateway.config import Settings
 from gateway.models import Agent
@@ -50,7 +51,7 @@ def conversation_of(request: Request, authorization: Annotated[str | None, Heade
     """The conversation id inside the widget's signed token (header, or query for EventSource)."""
     presented = authorization.removeprefix("Bearer ").strip() if authorization else token
     conversation_id = request.app.state.widget_tokens.conversation_of(presented) if presented else None
-    if conversation_id is None or not conversation_id.startswith("web:"):  # the widget's own channel only
+    if conversation_id is None or ids.channel_of(conversation_id) != ids.Channel.WEB.value:  # the widget's own channel only
         raise HTTPException(401, "会话已失效，请刷新页面")
     return conversation_id
 
@@ -82,6 +83,13 @@ async def current_agent(request: Request, redis: RedisDep) -> AgentIdentity:
     return identity
 
 
+async def current_supervisor(agent: Annotated[AgentIdentity, Depends(current_agent)]) -> AgentIdentity:
+    if not agent.supervisor:
+        raise HTTPException(403, "需要班长权限")
+    return agent
+
+
 ServiceDep = Annotated[None, Depends(require_service)]
 ConversationDep = Annotated[str, Depends(conversation_of)]
 AgentDep = Annotated[AgentIdentity, Depends(current_agent)]
+SupervisorDep = Annotated[AgentIdentity, Depends(current_supervisor)]

@@ -7,13 +7,14 @@ from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import or_, select
 
+from core import ids
 from gateway import handoffs
 from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep
 from gateway.conversations import get_or_create
 from gateway.models import Conversation, Ticket
+from gateway.strict_json import StrictJSONRoute
 from gateway.text import CONVERSATION_PATTERN, TICKET_PATTERN, CleanStr
 from gateway.tickets import IdempotencyConflict, NewTicket, as_dict, create_ticket, find
-from gateway.strict_json import StrictJSONRoute
 
 router = APIRouter(prefix="/internal", tags=["internal"], route_class=StrictJSONRoute)
 PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|待补充)$"
@@ -102,7 +103,7 @@ class Verification(BaseModel):
     phone_last4: str = Field(pattern=r"^\d{4}$")
 
     @model_validator(mode="after")
-    def one_reference(self) -> "Verification":
+    def one_reference(self) -> Verification:
         if (self.account_no is None) == (self.ticket_no is None):
             raise ValueError("give exactly one of account_no and ticket_no")
         return self
@@ -127,7 +128,7 @@ async def verify(conversation_id: Annotated[str, Path(pattern=CONVERSATION_PATTE
     phone = next((p for p in rows.scalars().all() if p.endswith(body.phone_last4)), None)
     if phone is None:
         return {"verified": False, "attempts_left": VERIFY_ATTEMPTS_PER_HOUR - attempts}
-    conversation = await get_or_create(session, conversation_id, conversation_id.split(":", 1)[0])
+    conversation = await get_or_create(session, conversation_id, ids.channel_of(conversation_id))
     conversation.verified_phone = phone
     await session.commit()
     return {"verified": True, "attempts_left": VERIFY_ATTEMPTS_PER_HOUR - attempts}

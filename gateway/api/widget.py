@@ -14,9 +14,9 @@ from gateway.api.deps import ConversationDep, RasaDep, RedisDep, SessionDep, Set
 from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create, message_dict, transcript
 from gateway.models import Conversation, Handoff, Rating
+from gateway.strict_json import StrictJSONRoute
 from gateway.text import CleanStr
 from knowledge.companies import companies as company_profiles
-from gateway.strict_json import StrictJSONRoute
 
 router = APIRouter(prefix="/api/widget", tags=["widget"], route_class=StrictJSONRoute)
 

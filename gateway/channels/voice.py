@@ -20,14 +20,15 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
-from bot.components.hazard_patterns import detect_hazard
+from core import ids
+from core.hazards import detect_hazard
+from core.masking import mask_text
 from gateway import handoffs, keys
+from gateway.bindings import current_bindings
 from gateway.channels import options
 from gateway.channels.voice_render import REPEAT_KEY, render
-from gateway.bindings import current_bindings
 from gateway.chat import BotUnavailable, handle
 from gateway.conversations import get_or_create
-from gateway.masking import mask_text
 from gateway.models import Conversation
 from gateway.security import service_token_valid
 from gateway.strict_json import StrictJSONRoute
@@ -124,7 +125,7 @@ async def _save(redis: Redis, call_id: str, state: dict) -> None:
 async def start(body: CallStart, request: Request, _: Platform) -> Reply:
     """A new call: the caller's number identifies the customer (their tickets with that contact phone)."""
     async with request.app.state.sessionmaker() as session:
-        conversation = await get_or_create(session, f"voice:{body.call_id}", "voice", f"phone:{body.caller}",
+        conversation = await get_or_create(session, ids.conversation_id(ids.Channel.VOICE, body.call_id), "voice", f"phone:{body.caller}",
                                            company=current_bindings().for_called_number(body.called))
         if body.caller.isdigit():
             conversation.verified_phone = body.caller
@@ -157,7 +158,7 @@ async def _to_assistant(request: Request, conversation: Conversation, text: str)
     await options.remember(app.state.redis, conversation.id, buttons)
     rendered = render(turn.messages)
     spoken, ssml = rendered.text, rendered.ssml
-    await _remember_full_answer(app.state.redis, conversation.id.removeprefix("voice:"), rendered)
+    await _remember_full_answer(app.state.redis, ids.native_id(conversation.id), rendered)
     if turn.state in ("waiting", "agent"):
         async with app.state.sessionmaker() as session:
             handoff = await handoffs.open_handoff(session, conversation.id)
@@ -223,7 +224,7 @@ async def turn(call_id: str, body: Turn, request: Request, _: Platform) -> Reply
 
 async def _respond(request: Request, conversation: Conversation, body: Turn) -> Reply:
     redis = request.app.state.redis
-    call_id = conversation.id.removeprefix("voice:")
+    call_id = ids.native_id(conversation.id)
     state = await _state(redis, call_id)
 
     if body.type == "hangup":

@@ -23,6 +23,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
+from core import ids
 from gateway import keys
 from gateway.channels import options
 from gateway.channels.wechat_render import as_text, chunks
@@ -138,7 +139,7 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
                       nonce, timestamp)
 
     openid = message.source
-    conversation_id = f"wechat:{openid}"
+    conversation_id = ids.conversation_id(ids.Channel.WECHAT, openid)
     task = asyncio.create_task(_answer(request.app, conversation_id, text, dedupe_key))
     try:
         answer = await asyncio.wait_for(asyncio.shield(task), settings.wechat_reply_budget_seconds)

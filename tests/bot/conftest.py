@@ -7,10 +7,11 @@ import json
 import os
 import urllib.request
 import uuid
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher

@@ -148,7 +148,7 @@ class ContractGateway:
                                   "working_hours": True}, status=200 if existing else 201)
 
     # -- lifecycle ----------------------------------------------------------------------------------------------
-    def __enter__(self) -> "ContractGateway":
+    def __enter__(self) -> ContractGateway:
         started = threading.Event()
         self._loop = asyncio.new_event_loop()
 

@@ -1,7 +1,7 @@
 """The danger detector decides who gets safety instructions first; a miss here is the costliest bug."""
 import pytest
 
-from bot.components.hazard_patterns import Hazard, detect_hazard
+from core.hazards import Hazard, detect_hazard
 
 
 @pytest.mark.parametrize("text, hazard", [

@@ -129,3 +129,6 @@ def agent_client(services: Services, username: str) -> httpx.Client:
     response = http.post("/agent/api/login", json={"username": username, "password": AGENT_PASSWORD})
     assert response.status_code == 200, response.text
     return http
+
+
+from tests.gateway.fast_app import make_client, migrated_database  # noqa: E402,F401  (fixtures for the fast tests)

@@ -13,7 +13,7 @@ import redis
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from tests.gateway.conftest import SERVICE_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN, agent_client
+from tests.gateway.conftest import WECHAT_AES_KEY, WECHAT_APP_ID, WECHAT_TOKEN, agent_client
 from tests.gateway.wechat_server import OUTSIDE_WINDOW_OPENID
 
 CRYPTO = WeChatCrypto(WECHAT_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID)

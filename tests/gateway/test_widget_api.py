@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from tests.gateway.conftest import widget_session
 
 
@@ -34,15 +32,6 @@ def test_bad_input_is_refused_with_a_clear_error(client) -> None:
     assert huge.status_code == 413
 
 
-def test_a_body_streamed_without_a_length_is_cut_off_at_the_limit(client) -> None:
-    headers = {**widget_session(client)[0], "Content-Type": "application/json"}
-    chunks = (b"x" * 16_384 for _ in range(1_000))   # 16 MB announced by no Content-Length header
-    response = client.post("/api/widget/messages", content=chunks, headers=headers)
-    assert response.status_code == 413 and response.json()["detail"] == "请求体过大"
-    small = (part for part in ['{"text": ', '"燃气费在哪交"}'])
-    assert client.post("/api/widget/messages", content=(p.encode() for p in small), headers=headers).status_code == 200
-
-
 def test_a_question_is_answered_from_the_handbook_and_kept_in_the_history(client) -> None:
     headers, _ = widget_session(client)
     reply = client.post("/api/widget/messages", json={"text": "燃气费在哪交"}, headers=headers).json()
@@ -62,25 +51,11 @@ def test_a_retried_message_is_answered_once(client) -> None:
     assert [m["role"] for m in history].count("customer") == 1
 
 
-def test_messages_are_rate_limited_per_conversation(client) -> None:
-    headers, _ = widget_session(client)
-    codes = [client.post("/api/widget/messages", json={"text": "谢谢"}, headers=headers).status_code for _ in range(32)]
-    assert 429 in codes and codes[0] == 200
-
-
 def test_customers_never_see_each_others_conversations(client) -> None:
     alice, _ = widget_session(client)
     bob, _ = widget_session(client)
     client.post("/api/widget/messages", json={"text": "我的电话是13812345678"}, headers=alice)
     assert all("13812345678" not in m["text"] for m in client.get("/api/widget/messages", headers=bob).json()["messages"])
-
-
-def test_control_characters_are_stripped_at_the_edge_not_refused_by_the_database(client) -> None:
-    headers, _ = widget_session(client)
-    reply = client.post("/api/widget/messages", json={"text": "燃气费\u0000在哪交"}, headers=headers)
-    assert reply.status_code == 200
-    stored = client.get("/api/widget/messages", headers=headers).json()["messages"][0]["text"]
-    assert stored == "燃气费在哪交"
 
 
 def test_the_widget_contract_paths_and_shapes(client) -> None:
@@ -99,21 +74,3 @@ def test_the_widget_contract_paths_and_shapes(client) -> None:
         assert live.status_code == 200 and live.headers["content-type"].startswith("text/event-stream")
     for old in ("/api/session", "/api/messages", "/api/rating"):
         assert client.post(old, json={"text": "你好"}, headers=headers).status_code == 404
-
-
-def test_a_widget_token_for_another_channels_conversation_is_refused(client) -> None:
-    from itsdangerous import URLSafeTimedSerializer
-
-    forged = URLSafeTimedSerializer("test-session-secret-0123456789abcdef", salt="widget-session").dumps(
-        {"c": "wechat:o_somebody"})
-    assert client.get("/api/widget/messages", headers={"Authorization": f"Bearer {forged}"}).status_code == 401
-
-
-@pytest.mark.parametrize("body", [b'{"text": NaN}', b'{"text": Infinity}', b'{"text": "\\ud800"}',
-                                  b'{"text": "\\u71c3\\ud800\\u6c14"}'])
-def test_non_standard_json_is_refused_with_422_not_500(client, body) -> None:
-    headers = {**widget_session(client)[0], "Content-Type": "application/json"}
-    assert client.post("/api/widget/messages", content=body, headers=headers).status_code == 422
-    login = client.post("/agent/api/login", content=body.replace(b'"text"', b'"username"'),
-                        headers={"Content-Type": "application/json"})
-    assert login.status_code == 422

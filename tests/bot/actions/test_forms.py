@@ -11,9 +11,17 @@ import pytest
 from rasa_sdk import Tracker
 
 from bot.actions.complaint_form import ValidateComplaintForm
+from bot.actions.forms import (
+    FORM_SLOTS,
+    NO_ACCOUNT,
+    QUESTIONS,
+    describes_problem,
+    mask_phone,
+    parse_address,
+    parse_phone,
+    utility_in_text,
+)
 from bot.actions.identity import QUESTIONS as IDENTITY_QUESTIONS
-from bot.actions.forms import (FORM_SLOTS, NO_ACCOUNT, QUESTIONS, describes_problem, mask_phone, parse_address,
-                               parse_phone, utility_in_text)
 from bot.actions.installation_form import ValidateInstallationForm, customer_type_of, pipeline_needed
 from bot.actions.repair_form import ValidateRepairForm
 from tests.bot.trackers import entity, user_event

@@ -1,6 +1,7 @@
 """Property tests: whatever Chinese text surrounds them and however they are typed (full-width digits, spaces,
-hyphens), valid ID card, bank card and mobile numbers never survive masking in logs, transcripts shown to
-agents, or handoff packets."""
+double spaces, hyphens, dots, zero-width characters, Chinese numerals read out), valid ID card numbers (18 and
+15 digits), bank card, mobile and landline numbers never survive masking in logs, transcripts shown to agents,
+or handoff packets."""
 from __future__ import annotations
 
 import logging
@@ -8,10 +9,13 @@ import logging
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.masking import mask_text, mask_value
 from gateway.log_masking import MaskingFilter
-from gateway.masking import mask_text, mask_value
 
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+NUMERALS = str.maketrans("0123456789", "零一二三四五六七八九")
+BACK_FROM_NUMERALS = str.maketrans("零〇一二三四五六七八九幺两", "0012345678912")
+SEPARATORS = [" ", "  ", "-", ".", "\u200b", " - "]
 ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 
 
@@ -32,6 +36,11 @@ id_cards = st.builds(lambda region, year, month, day, seq: (b := f"{region}{year
 bank_cards = st.builds(lambda prefix, rest: luhn_complete(prefix + rest),
                        st.sampled_from(["6222", "6228", "6217", "4367", "5187"]),
                        st.text("0123456789", min_size=11, max_size=14))
+old_id_cards = st.builds(lambda region, year, month, day, seq: f"{region}{year % 100:02d}{month:02d}{day:02d}{seq:03d}",
+                         st.sampled_from(["110101", "310104", "440305"]), st.integers(1930, 1999),
+                         st.integers(1, 12), st.integers(1, 28), st.integers(0, 999))
+landlines = st.builds(lambda area, number: f"{area}{number}", st.sampled_from(["010", "021", "0571", "0991", "0755"]),
+                      st.text("0123456789", min_size=8, max_size=8).filter(lambda n: n[0] != "0"))
 mobiles = st.builds(lambda second, rest: f"1{second}{rest}", st.sampled_from("3456789"),
                     st.text("0123456789", min_size=9, max_size=9))
 chinese = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), max_size=12)
@@ -43,24 +52,28 @@ def typed(draw, number_strategy):
     number = draw(number_strategy)
     text = number
     if draw(st.booleans()):
-        separator = draw(st.sampled_from([" ", "-"]))
+        separator = draw(st.sampled_from(SEPARATORS))
         size = draw(st.sampled_from([3, 4]))
         text = separator.join(text[i:i + size] for i in range(0, len(text), size))
-    if draw(st.booleans()):
-        text = text.translate(FULL_WIDTH)
+    form = draw(st.sampled_from(["ascii", "full-width", "numerals"]))
+    text = text.translate(FULL_WIDTH if form == "full-width" else NUMERALS if form == "numerals" else {})
     return number, f"{draw(chinese)}{text}{draw(chinese)}"
 
 
 def digits_of(text: str) -> str:
-    return "".join(ch for ch in text.translate(str.maketrans("０１２３４５６７８９", "0123456789")) if ch.isdigit())
+    plain = text.translate(str.maketrans("０１２３４５６７８９", "0123456789")).translate(BACK_FROM_NUMERALS)
+    return "".join(ch for ch in plain if ch.isdigit())
 
 
 def assert_hidden(number: str, masked: str) -> None:
     assert number.rstrip("X") not in digits_of(masked), masked
 
 
+ANY_NUMBER = st.one_of(typed(id_cards), typed(old_id_cards), typed(bank_cards), typed(mobiles), typed(landlines))
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(typed(id_cards), typed(bank_cards), typed(mobiles)))
+@given(ANY_NUMBER)
 def test_sensitive_numbers_never_survive_masking(case) -> None:
     number, text = case
     assert_hidden(number, mask_text(text))
@@ -78,7 +91,7 @@ def test_handoff_packets_and_transcripts_are_masked(card, id_card, mobile) -> No
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.one_of(typed(id_cards), typed(bank_cards), typed(mobiles)))
+@given(ANY_NUMBER)
 def test_log_records_are_masked(case) -> None:
     number, text = case
     record = logging.LogRecord("gateway", logging.INFO, __file__, 1, "customer said %s", (text,), None)

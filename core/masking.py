@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 _D = r"[0-9０-９零〇一二三四五六七八九幺两]"   # a digit: half- or full-width, or a Chinese numeral read out
-_S = r"[\s\-－.．·\u200b-\u200d\u2060\ufeff]{0,2}"   # optional separators between digits, zero-width included
+_S = r"[\s\-－.．·\u200b-\u200d\u2060\ufeff]{0,3}"   # optional separators between digits ("138 - 1234"), zero-width included
 # Boundaries look at Arabic digits only: a number beside ordinary Chinese text (一…) is still a number.
 _NOT_DIGIT_BEFORE = r"(?<![0-9０-９])"
 _NOT_DIGIT_AFTER = r"(?![0-9０-９])"
@@ -28,7 +28,9 @@ _BANK_CARD = re.compile(rf"{_NOT_DIGIT_BEFORE}({_digits(4)})((?:{_S}{_D}){{8,11}
 _MOBILE = re.compile(rf"{_NOT_DIGIT_BEFORE}([1１一幺]{_S}[3-9３-９三四五六七八九]{_S}{_D}){_S}({_digits(4)}){_S}({_digits(4)})"
                      rf"{_NOT_DIGIT_AFTER}")
 # 0571-88776655, 057188776655, 010 12345678: area code kept, the number masked but its last four digits.
-_LANDLINE = re.compile(rf"{_NOT_DIGIT_BEFORE}([0０零〇]{_S}[1-9１-９一二三四五六七八九幺两](?:{_S}{_D}){{1,2}})[\s\-－]{{0,2}}"
+# Area codes: 010 and 02x have three digits, the rest four.
+_AREA = rf"[0０零〇]{_S}(?:[12１２一二幺两]{_S}{_D}|[3-9３-９三四五六七八九]{_S}{_D}{_S}{_D})"
+_LANDLINE = re.compile(rf"{_NOT_DIGIT_BEFORE}({_AREA}){_S}"
                        rf"((?:{_D}{_S}){{3,4}})({_digits(4)}){_NOT_DIGIT_AFTER}")
 
 
