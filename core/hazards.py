@@ -14,6 +14,7 @@ class Hazard(str, Enum):
     GAS_LEAK = "gas_leak"
     POISONING = "poisoning"
     FIRE = "fire"
+    ELECTRIC_SHOCK = "electric_shock"
     LIVE_WIRE = "live_wire"
     HOT_WATER = "hot_water"
 
@@ -37,9 +38,12 @@ _PATTERNS: dict[Hazard, list[str]] = {
     Hazard.FIRE: [
         r"(着火|起火|失火|火灾|冒烟|烧起来|爆炸|炸了)", r"(燃气灶|煤气罐|燃气表|热水器|电表箱|配电箱|变压器).{0,6}(着|起|冒)火",
     ],
+    Hazard.ELECTRIC_SHOCK: [
+        r"(被电(到|着|击|打)?了?|触电|电到人|电着人|漏电电人|电击|被电打)",
+    ],
     Hazard.LIVE_WIRE: [
         r"电线.{0,8}(掉|落|断|垂|拖)(在|到)?(地|下来|了)", r"(电线|电缆|高压线|电杆|电线杆).{0,8}(冒火|打火|火花|放电|倒了|断了)",
-        r"(被电|触电|电到人|电着人|漏电电人)", r"(冒火花|打火花|滋滋冒火)",
+        r"(冒火花|打火花|滋滋冒火)",
     ],
     Hazard.HOT_WATER: [
         r"(暖气|供热|采暖|热水)管.{0,8}(爆|崩|裂|喷)", r"(暖气片|暖气).{0,6}(爆了|崩了|喷水|喷热水|往外喷)",
@@ -55,7 +59,8 @@ def _affirmed(match: re.Match[str]) -> bool:
 
 
 def detect_hazard(text: str) -> Hazard | None:
-    """The most serious hazard named in the text, or None. Order: poisoning, gas leak, fire, wire, hot water."""
+    """The most serious hazard named in the text, or None. Order: poisoning, gas leak, fire, electric shock, wire,
+    hot water."""
     compact = re.sub(r"\s+", "", text or "")
     for hazard, patterns in _COMPILED.items():
         if hazard is Hazard.GAS_LEAK and _OTHER_LEAKS.search(compact) and not _GAS_WORDS.search(compact):

@@ -75,7 +75,9 @@ async def _remember(redis: Redis, dedupe_key: str, turn: Turn) -> None:
 
 
 async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation_id: str, channel: str,
-                 text: str, client_id: str | None = None, customer_key: str | None = None) -> Turn:
+                 text: str, client_id: str | None = None, customer_key: str | None = None,
+                 company: str | None = None) -> Turn:
+    """company: the one the channel binds a new conversation to (a WeChat account's); None: the default."""
     async with redis.lock(keys.conversation_lock(conversation_id), timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
         dedupe_key = keys.dedupe(conversation_id, client_id) if client_id else None
         if dedupe_key:
@@ -90,15 +92,15 @@ async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, conversa
                 turn = Turn(messages, conversation.state if conversation else "bot")
                 await _remember(redis, dedupe_key, turn)
                 return turn
-        turn = await _handle(session, redis, rasa, conversation_id, channel, text, customer_key, dedupe_key)
+        turn = await _handle(session, redis, rasa, conversation_id, channel, text, customer_key, dedupe_key, company)
         if dedupe_key:
             await _remember(redis, dedupe_key, turn)
         return turn
 
 
 async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation_id: str, channel: str,
-                  text: str, customer_key: str | None, dedupe_key: str | None) -> Turn:
-    conversation = await get_or_create(session, conversation_id, channel, customer_key)
+                  text: str, customer_key: str | None, dedupe_key: str | None, company: str | None = None) -> Turn:
+    conversation = await get_or_create(session, conversation_id, channel, customer_key, company)
     previous_at = await last_customer_message_at(session, conversation.id)
     customer = await add_message(session, conversation.id, "customer", text)
     await session.commit()
@@ -109,6 +111,7 @@ async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, convers
                 await handoffs.accept_callback(session, redis, handoff)
                 return Turn([], "bot")
             await events.to_agents(redis, "message", {"handoff_id": handoff.id, "owner": handoff.agent,
+                                                      "company": conversation.company,
                                                       **message_dict(customer), "text": mask_text(customer.text)})
             if detect_hazard(text) is None:
                 return Turn([], conversation.state)

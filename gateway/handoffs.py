@@ -108,8 +108,10 @@ async def agent_says(session: AsyncSession, redis: Redis, handoff: Handoff, agen
     message = await add_message(session, handoff.conversation_id, "agent", text, author=agent)
     await session.commit()
     data = message_dict(message)
+    conversation = await session.get(Conversation, handoff.conversation_id)
     await events.to_customer(redis, handoff.conversation_id, "message", data)
-    await events.to_agents(redis, "message", {"handoff_id": handoff.id, "owner": handoff.agent, **data})
+    await events.to_agents(redis, "message", {"handoff_id": handoff.id, "owner": handoff.agent,
+                                              "company": conversation.company if conversation else None, **data})
     return data
 
 

@@ -40,6 +40,31 @@ def conversation_channel(conversation_id: str) -> str:
 AGENTS_CHANNEL = f"{PREFIX}:events:agents"
 
 
+def wechat_nonce(account: str | None, timestamp: str, nonce: str) -> str:
+    """A signed WeChat request seen once (replays refused for the timestamp tolerance)."""
+    return f"{PREFIX}:wechat:nonce:{account or ''}:{timestamp}:{nonce}"
+
+
+def wechat_message(account: str | None, message_id: str) -> str:
+    """One WeChat message (MsgId, or an event's sender, time and key) processed once, its retries skipped."""
+    return f"{PREFIX}:wechat:msg:{account or ''}:{message_id}"
+
+
+def voice_call(call_id: str) -> str:
+    """A phone call's turn state (the options read out, the last full answer)."""
+    return f"{PREFIX}:voice:{call_id}"
+
+
+def options(conversation_id: str) -> str:
+    """The numbered options last offered on a channel without buttons (WeChat text, the phone)."""
+    return f"{PREFIX}:options:{conversation_id}"
+
+
+def voice_turn(call_id: str, turn_id: str) -> str:
+    """A phone turn's reply, kept so the platform's retry of the same turn gets the same answer."""
+    return f"{PREFIX}:voice-turn:{call_id}:{turn_id}"
+
+
 def job_lease(job: str) -> str:
     """Held by the one gateway process that runs a periodic job this round (SET NX with the round's length)."""
     return f"{PREFIX}:lease:{job}"

@@ -17,9 +17,10 @@ from sqlalchemy.exc import DBAPIError
 
 from gateway import handoffs, keys, log_masking, retention
 from gateway.api import agent, internal, privacy, widget
+from gateway.bindings import load_bindings
 from gateway.body_limit import BodyLimit
 from gateway.channels import voice, wechat
-from gateway.channels.wechat_api import WeChatApi
+from gateway.channels.wechat_accounts import WeChatApis, configured_accounts
 from gateway.channels.wechat_delivery import deliver_forever
 from gateway.config import Settings, get_settings
 from gateway.db import make_engine, make_sessionmaker
@@ -78,10 +79,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
         app.state.widget_tokens = WidgetTokens(settings.session_secret, settings.widget_token_max_age_days)
         tasks = [asyncio.create_task(_callback_offers(app)), asyncio.create_task(_retention(app))]
-        app.state.wechat_api = None
-        if settings.wechat_token and settings.wechat_app_id and settings.wechat_app_secret:
-            app.state.wechat_api = WeChatApi(settings)
-            tasks.append(asyncio.create_task(deliver_forever(app.state.redis, app.state.wechat_api)))
+        app.state.wechat_accounts = configured_accounts(settings, load_bindings(settings.bindings_file))
+        app.state.wechat_apis = WeChatApis(settings, app.state.wechat_accounts)
+        if app.state.wechat_apis:
+            tasks.append(asyncio.create_task(deliver_forever(app.state.redis, app.state.wechat_apis)))
         yield
         for task in tasks:
             task.cancel()

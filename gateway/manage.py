@@ -1,5 +1,6 @@
 """Administration: `python -m gateway.manage create-agent NAME [--role supervisor]` (password from the
-AGENT_PASSWORD environment variable or a prompt; run again to change a password), `set-role NAME --role ROLE`,
+AGENT_PASSWORD environment variable or a prompt; run again to change a password; `--company ID` for an agent
+of one company, none for a platform operator who serves all), `set-role NAME --role ROLE`,
 `deactivate-agent NAME`, `purge` (the retention purge now: RETENTION_DAYS), and `seed-dev` for a development
 supervisor. A change ends the agent's open sessions at
 their next request."""
@@ -16,16 +17,26 @@ from gateway.db import make_engine, make_sessionmaker
 from gateway.models import Agent
 from gateway.retention import purge_expired
 from gateway.security import hash_password
+from knowledge.companies import companies
 
 
-async def create_agent(username: str, password: str, role: str, database_url: str | None = None) -> None:
+def known_company(company: str | None) -> str | None:
+    if company is not None and company not in companies():
+        raise SystemExit(f"unknown company {company!r}: one of {', '.join(companies())}")
+    return company
+
+
+async def create_agent(username: str, password: str, role: str, database_url: str | None = None,
+                       company: str | None = None) -> None:
+    """An agent of one company (or of all, company None: a platform's own operators)."""
     engine = make_engine(database_url or get_settings().database_url)
     async with make_sessionmaker(engine)() as session:
         agent = await session.get(Agent, username)
         if agent is None:
-            session.add(Agent(username=username, password_hash=hash_password(password), role=role))
+            session.add(Agent(username=username, password_hash=hash_password(password), role=role,
+                              company=known_company(company)))
         else:
-            agent.password_hash, agent.role = hash_password(password), role
+            agent.password_hash, agent.role, agent.company = hash_password(password), role, known_company(company)
         await session.commit()
     await engine.dispose()
 
@@ -70,6 +81,7 @@ def main() -> None:
     create = commands.add_parser("create-agent")
     create.add_argument("username")
     create.add_argument("--role", choices=["agent", "supervisor"], default="agent")
+    create.add_argument("--company", default=None, help="the company served (knowledge/companies.yml); none: all")
     role = commands.add_parser("set-role")
     role.add_argument("username")
     role.add_argument("--role", choices=["agent", "supervisor"], required=True)
@@ -88,7 +100,7 @@ def main() -> None:
         password = os.environ.get("AGENT_PASSWORD") or getpass.getpass("Password: ")
         if len(password) < 8:
             raise SystemExit("a password needs at least 8 characters")
-        asyncio.run(create_agent(args.username, password, args.role))
+        asyncio.run(create_agent(args.username, password, args.role, company=args.company))
     else:
         asyncio.run(seed_dev())
 

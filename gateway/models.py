@@ -2,10 +2,10 @@
 ratings and the audit log."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -67,6 +67,10 @@ class Ticket(Base):
     description: Mapped[str] = mapped_column(Text)
     customer_type: Mapped[str | None] = mapped_column(String(20), nullable=True)
     external_pipeline: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # electricity repairs: urban | rural | remote (the 95598 standard's arrival time depends on it)
+    area: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    # installations: the day documents, payment and materials were complete (具备施工条件); the clock runs from it
+    conditions_met_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     channel: Mapped[str] = mapped_column(String(20))
     conversation_id: Mapped[str] = mapped_column(String(120), index=True)
     customer_key: Mapped[str] = mapped_column(String(160), index=True)
@@ -127,6 +131,9 @@ class Agent(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="agent")       # agent | supervisor
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The company whose conversations, tickets and handoffs the agent serves; None: every company (a platform's
+    # own operators).
+    company: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class Rating(Base):

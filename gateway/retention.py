@@ -33,9 +33,11 @@ RASA_TRACKER_KEY = "assistant:tracker:{}"   # Rasa's Redis tracker store, key_pr
 
 @dataclass(frozen=True)
 class Customer:
-    """Whom a request is about: a phone number the customer proves, or one conversation id."""
+    """Whom a request is about: a phone number the customer proves, or one conversation id; a supervisor of one
+    company reaches that company's records only."""
     phone: str | None = None
     conversation_id: str | None = None
+    company: str | None = None
 
 
 @dataclass
@@ -70,13 +72,16 @@ async def _conversation_ids(session: AsyncSession, customer: Customer) -> list[s
         key = await session.scalar(select(Conversation.customer_key).where(Conversation.id == customer.conversation_id))
         if key is None:
             return []
-        rows = await session.scalars(select(Conversation.id).where(Conversation.customer_key == key))
-        return sorted(set(rows) | {customer.conversation_id})
-    ticket_conversations = select(Ticket.conversation_id).where(Ticket.contact_phone == customer.phone)
-    rows = await session.scalars(select(Conversation.id).where(or_(
-        Conversation.verified_phone == customer.phone, Conversation.customer_key == f"phone:{customer.phone}",
-        Conversation.id.in_(ticket_conversations))))
-    return sorted(set(rows))
+        query = select(Conversation.id).where(or_(Conversation.customer_key == key,
+                                                  Conversation.id == customer.conversation_id))
+    else:
+        ticket_conversations = select(Ticket.conversation_id).where(Ticket.contact_phone == customer.phone)
+        query = select(Conversation.id).where(or_(
+            Conversation.verified_phone == customer.phone, Conversation.customer_key == f"phone:{customer.phone}",
+            Conversation.id.in_(ticket_conversations)))
+    if customer.company is not None:
+        query = query.where(Conversation.company == customer.company)
+    return sorted(set(await session.scalars(query)))
 
 
 async def _tickets(session: AsyncSession, customer: Customer, conversation_ids: list[str]) -> list[Ticket]:
@@ -85,7 +90,10 @@ async def _tickets(session: AsyncSession, customer: Customer, conversation_ids: 
         clauses.append(Ticket.contact_phone == customer.phone)
     if not clauses:
         return []
-    return list((await session.scalars(select(Ticket).where(or_(*clauses)).order_by(Ticket.id))).all())
+    query = select(Ticket).where(or_(*clauses)).order_by(Ticket.id)
+    if customer.company is not None:
+        query = query.where(Ticket.company == customer.company)
+    return list((await session.scalars(query)).all())
 
 
 async def export_customer(session: AsyncSession, customer: Customer, actor: str) -> dict[str, Any]:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 
+from gateway.clock import CHINA
 from gateway.sla import due, due_text
+from knowledge.companies import companies
 from knowledge.loader import KnowledgeBase, load_knowledge_base
 from knowledge.model import TimeLimit
 
@@ -23,6 +25,8 @@ SLA_TABLE: dict[tuple[str, str, str, str | None], str | None] = {
     ("repair", "gas", "tianfu", None): None,              # Tianfu's rules give no repair time
     ("repair", "electricity", "grid", "urban"): "electricity.repair_arrival.urban",
     ("repair", "electricity", "grid", "rural"): "electricity.repair_arrival.rural",
+    ("repair", "electricity", "grid", "remote"): "electricity.repair_arrival.remote",
+    ("repair", "electricity", "grid", None): None,        # area not known: the arrival time depends on it
     ("repair", "electricity", "tianfu", None): None,      # no arrival time in Tianfu's rules
     ("installation", "gas", "kunlun", "residential"): "gas.installation.residential",
     ("installation", "gas", "kunlun", "non_residential_external"): "gas.installation.nonresidential_external",
@@ -37,8 +41,7 @@ SLA_TABLE: dict[tuple[str, str, str, str | None], str | None] = {
     ("complaint", "heat", "tianfu", "report"): "heat.report_reply.tianfu",
     ("complaint", "gas", "kunlun", "report"): None,     # Kunlun's handbook gives no limit for 举报
 }
-# An unbound conversation gets the limits of the company whose document states them for that utility.
-DOCUMENT_OWNER = {"gas": "kunlun", "electricity": "grid", "heat": "tianfu"}
+AREAS = ("urban", "rural", "remote")
 _REPORT = re.compile(r"举报|检举|揭发")
 # An address in the countryside (村, 乡, 屯, 组, 队): the 95598 standard's rural arrival time, not the town's.
 _RURAL = re.compile(r"村|乡|屯|[^小]组|队")
@@ -47,7 +50,7 @@ _RURAL = re.compile(r"村|乡|屯|[^小]组|队")
 @dataclass(frozen=True)
 class Sla:
     limit: TimeLimit
-    due_at: datetime
+    due_at: datetime | None          # None: the clock has not started (an installation awaiting its conditions)
     provisional: bool
 
     def as_dict(self) -> dict:
@@ -59,8 +62,16 @@ class Sla:
     def text(self) -> str:
         if self.limit.value == 0:
             return "接报后立即出发"
+        if self.due_at is None:
+            return (f"从资料、资金、工程材料齐备（具备施工条件）之日起{self.limit.value:g}个工作日内完成；"
+                    "条件齐备后工作人员会确认日期，届时可以查到具体完成时限")
         suffix = "（节假日安排未公布，日期以工作人员确认为准）" if self.provisional else ""
         return due_text(self.due_at) + suffix
+
+
+def waits_for_conditions(limit: TimeLimit) -> bool:
+    """Installation limits run from the day documents, payment and materials are complete, not from the request."""
+    return "具备施工条件" in limit.clock_starts
 
 
 @lru_cache(maxsize=1)
@@ -68,12 +79,19 @@ def knowledge() -> KnowledgeBase:
     return load_knowledge_base()
 
 
+def area_of(area: str | None, address: str | None) -> str | None:
+    """The area the customer gave, or the countryside when the address names a village; None: not known."""
+    if area in AREAS:
+        return area
+    return "rural" if _RURAL.search(address or "") else None
+
+
 def case_of(ticket_type: str, utility: str, priority: str, customer_type: str | None, external_pipeline: bool | None,
-            address: str | None = None, description: str | None = None) -> str | None:
+            address: str | None = None, description: str | None = None, area: str | None = None) -> str | None:
     if ticket_type == "complaint":
         return "report" if _REPORT.search(description or "") else None
     if ticket_type == "repair" and utility == "electricity":
-        return "rural" if _RURAL.search(address or "") else "urban"
+        return area_of(area, address)
     if ticket_type == "repair":
         return priority
     if ticket_type == "installation":
@@ -83,10 +101,26 @@ def case_of(ticket_type: str, utility: str, priority: str, customer_type: str | 
     return None
 
 
+def serving(utility: str) -> list[str]:
+    """The companies whose documents cover this utility."""
+    return [c.id for c in companies().values() if utility in c.utilities]
+
+
+def ticket_company(utility: str, company: str | None) -> str | None:
+    """Whose promise a ticket carries: the conversation's company, or the only company serving the utility.
+    Unknown among several (the customer did not know): None, and the ticket promises no time of anyone's."""
+    if company is not None:
+        return company
+    candidates = serving(utility)
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def limit_id_for(ticket_type: str, utility: str, company: str | None, case: str | None) -> str | None:
     """The time limit id for this ticket, or None when the customer's company states none for it (a company that
-    does not serve the utility states none either)."""
-    company = company or DOCUMENT_OWNER.get(utility)
+    does not serve the utility states none either, nor does an unknown company)."""
+    company = ticket_company(utility, company)
+    if company is None:
+        return None
     for key in ((ticket_type, utility, company, case), (ticket_type, utility, company, None)):
         if key in SLA_TABLE:
             return SLA_TABLE[key]
@@ -95,11 +129,17 @@ def limit_id_for(ticket_type: str, utility: str, company: str | None, case: str 
 
 def sla_for(ticket_type: str, utility: str, created_at: datetime, *, priority: str = "normal",
             customer_type: str | None = None, external_pipeline: bool | None = None, company: str | None = None,
-            address: str | None = None, description: str | None = None) -> Sla | None:
-    case = case_of(ticket_type, utility, priority, customer_type, external_pipeline, address, description)
+            address: str | None = None, description: str | None = None, area: str | None = None,
+            conditions_met_on: date | None = None) -> Sla | None:
+    case = case_of(ticket_type, utility, priority, customer_type, external_pipeline, address, description, area)
     limit_id = limit_id_for(ticket_type, utility, company, case)
     if limit_id is None:
         return None
     limit = knowledge().time_limits[limit_id]
-    deadline = due(created_at, limit.value, limit.unit)
+    start = created_at
+    if waits_for_conditions(limit):
+        if conditions_met_on is None:
+            return Sla(limit, None, False)
+        start = datetime.combine(conditions_met_on, time(0, 0), tzinfo=CHINA)
+    deadline = due(start, limit.value, limit.unit)
     return Sla(limit, deadline.at, deadline.provisional) if deadline else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,21 +14,25 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ids
+from core.ids import TicketStatus
 from core.masking import mask_text
 from gateway.clock import CHINA, now
 from gateway.models import AuditRecord, IdempotencyRecord, Ticket, TicketCounter, TicketEvent
 from gateway.ticket_sla import sla_for
 
-STATUSES = ("已受理", "已派单", "处理中", "已办结", "已关闭", "不予受理")
+S = TicketStatus
+STATUSES = tuple(status.value for status in TicketStatus)
 TRANSITIONS = {
-    "已受理": {"已派单", "处理中", "不予受理", "已关闭"},
-    "已派单": {"处理中", "已办结", "已关闭"},
-    "处理中": {"已办结", "已关闭"},
-    "已办结": {"已关闭", "处理中"},
-    "已关闭": set(),
-    "不予受理": set(),
+    S.ACCEPTED: {S.READY, S.DISPATCHED, S.IN_PROGRESS, S.REFUSED, S.CLOSED},
+    # 具备施工条件 (installations only): set again to correct the day, with a reason
+    S.READY: {S.READY, S.DISPATCHED, S.IN_PROGRESS, S.CLOSED},
+    S.DISPATCHED: {S.IN_PROGRESS, S.DONE, S.CLOSED},
+    S.IN_PROGRESS: {S.DONE, S.CLOSED},
+    S.DONE: {S.CLOSED, S.IN_PROGRESS},
+    S.CLOSED: set(),
+    S.REFUSED: set(),
 }
-FINAL = {"已关闭", "不予受理", "已办结"}
+FINAL = {S.CLOSED.value, S.REFUSED.value, S.DONE.value}
 
 
 class IdempotencyConflict(Exception):
@@ -53,6 +57,7 @@ class NewTicket:
     priority: str = "normal"
     customer_type: str | None = None
     external_pipeline: bool | None = None
+    area: str | None = None      # electricity repairs: urban | rural | remote, as the customer said
     company: str | None = None   # the conversation's company (its promises set the due time); None: unbound
 
     def fingerprint(self) -> str:
@@ -89,7 +94,7 @@ async def create_ticket(session: AsyncSession, new: NewTicket, idempotency_key: 
     created_at = now()
     sla = sla_for(new.type, new.utility, created_at, priority=new.priority, customer_type=new.customer_type,
                   external_pipeline=new.external_pipeline, company=new.company, address=new.address,
-                  description=new.description)
+                  description=new.description, area=new.area)
     ticket = Ticket(ticket_no=await next_number(session, new.type, created_at), created_at=created_at,
                     updated_at=created_at, due_at=sla.due_at if sla else None,
                     sla={**sla.as_dict(), "text": sla.text} if sla else None,
@@ -111,13 +116,33 @@ async def create_ticket(session: AsyncSession, new: NewTicket, idempotency_key: 
     return ticket, True
 
 
-async def change_status(session: AsyncSession, ticket: Ticket, status: str, actor: str, note: str | None) -> Ticket:
+def _start_clock(ticket: Ticket, conditions_met_on: date | None, note: str | None) -> None:
+    """具备施工条件: the day conditions were met starts the installation's clock; setting it again corrects it."""
+    if ticket.type != "installation":
+        raise TransitionError("只有报装工单有“具备施工条件”状态")
+    if ticket.status == S.READY and not (note and note.strip()):
+        raise TransitionError("更正具备施工条件的日期必须写明理由")
+    met_on = conditions_met_on or now().date()
+    if met_on > now().date() or met_on < ticket.created_at.date():
+        raise TransitionError("具备施工条件的日期应在受理之日和今天之间")
+    ticket.conditions_met_on = met_on
+    sla = sla_for(ticket.type, ticket.utility, ticket.created_at, customer_type=ticket.customer_type,
+                  external_pipeline=ticket.external_pipeline, company=ticket.company, conditions_met_on=met_on)
+    ticket.due_at = sla.due_at if sla else None
+    ticket.sla = {**sla.as_dict(), "text": sla.text} if sla else ticket.sla
+
+
+async def change_status(session: AsyncSession, ticket: Ticket, status: str, actor: str, note: str | None,
+                        conditions_met_on: date | None = None) -> Ticket:
     if status not in STATUSES:
         raise TransitionError(f"未知状态：{status}")
-    if status not in TRANSITIONS[ticket.status]:
+    if status not in TRANSITIONS[TicketStatus(ticket.status)]:
         raise TransitionError(f"不能从“{ticket.status}”改为“{status}”")
-    if status == "不予受理" and not (note and note.strip()):
+    if status == S.REFUSED and not (note and note.strip()):
         raise TransitionError("不予受理必须写明理由")
+    if status == S.READY:
+        _start_clock(ticket, conditions_met_on, note)
+        note = f"具备施工条件之日：{ticket.conditions_met_on:%Y-%m-%d}" + (f"；{note}" if note else "")
     ticket.status = status
     ticket.updated_at = now()
     session.add(TicketEvent(ticket_id=ticket.id, status=status, by=actor, note=note, at=ticket.updated_at))
@@ -148,7 +173,8 @@ def as_dict(ticket: Ticket, *, history: bool = False, mask: bool = False) -> dic
         "contact_phone": mask_text(ticket.contact_phone) if mask else ticket.contact_phone,
         "account_no": ticket.account_no, "address": mask_text(ticket.address) if mask else ticket.address,
         "description": mask_text(ticket.description) if mask else ticket.description,
-        "channel": ticket.channel, "company": ticket.company,
+        "channel": ticket.channel, "company": ticket.company, "area": ticket.area,
+        "conditions_met_on": ticket.conditions_met_on.isoformat() if ticket.conditions_met_on else None,
     }
     if history:
         data["history"] = [{"status": e.status, "at": e.at.isoformat(), "by": e.by,

@@ -20,8 +20,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.forms import TRIGGER_INTENTS, utilities_in_text, without_utilities
 from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.knowledge_base import knowledge_base, knowledge_search, utility_code
-from bot.actions.tracker_view import latest_entity, latest_intent, latest_kind, latest_text, latest_topic
-from knowledge.companies import companies, company_in_text
+from bot.actions.tracker_view import (
+    COMPANY_SLOT,
+    conversation_company,
+    latest_entity,
+    latest_intent,
+    latest_kind,
+    latest_text,
+    latest_topic,
+)
+from knowledge.companies import company_in_text
 from knowledge.fraud import mentions_suspicious_payment
 from knowledge.model import Entry
 from knowledge.render import answer_text, anti_fraud_reminder, fraud_warning
@@ -44,20 +52,6 @@ FORM_OFFERS = {
 }
 MAX_PARTS = 3
 FORM_BUSINESS = {"repair_form": "报修", "installation_form": "报装", "complaint_form": "投诉"}
-COMPANY_SLOT = "company"
-
-
-def conversation_company(tracker: Tracker) -> str | None:
-    """The company whose promises this customer gets: named in this message, named earlier in the conversation,
-    or bound by the channel (the message metadata {"company": id} that started the session)."""
-    named = company_in_text(latest_text(tracker))
-    if named:
-        return named
-    if tracker.get_slot(COMPANY_SLOT):
-        return tracker.get_slot(COMPANY_SLOT)
-    metadata = tracker.get_slot("session_started_metadata") or {}
-    bound = metadata.get("company") if isinstance(metadata, dict) else None
-    return bound if isinstance(bound, str) and bound in companies() else None
 
 
 def _clear_pending() -> list[EventType]:

@@ -17,7 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.forms import FORM_SLOTS, FORM_TYPES, NO_ACCOUNT, recent_form
+from bot.actions.forms import FORM_SLOTS, FORM_TYPES, NO_ACCOUNT, recent_form, ticket_company_of
 from bot.actions.gateway_client import GatewayClient, GatewayError, channel_of
 from bot.actions.handoff import request_human
 from bot.actions.knowledge_base import utility_code
@@ -59,7 +59,10 @@ def ticket_body(tracker: Tracker, form: str) -> dict[str, Any]:
             "address": tracker.get_slot("address") or None,
             "description": tracker.get_slot("description") or installation_description(tracker),
             "priority": "normal", "customer_type": customer_type,
-            "external_pipeline": external if isinstance(external, bool) else None}
+            "external_pipeline": external if isinstance(external, bool) else None,
+            # whose promises: the company the customer chose in an unbound conversation (a bound one's wins)
+            "company": ticket_company_of(tracker),
+            "area": tracker.get_slot("service_area") if kind == "repair" else None}
 
 
 def installation_description(tracker: Tracker) -> str:
@@ -74,13 +77,26 @@ def ticket_text(ticket: dict[str, Any]) -> str:
     number = ticket["ticket_no"]
     lines = [f"您的{KINDS.get(ticket.get('type'), '工单')}已经登记好了，工单号是 {number}（{grouped_ticket_no(number)}）。"]
     sla = ticket.get("sla") or {}
-    if ticket.get("due_text"):
-        citation = f"（{sla['citation']}）" if sla.get("citation") else ""
-        lines.append(f"按服务承诺，会在{ticket['due_text']}处理{citation}。")
-    else:  # no limit published for it (a Tianfu repair, a heat repair): none is invented
-        company = COMPANY_NAMES.get(ticket.get("company") or "", "服务规范")
-        lines.append(f"这类工单{company}没有公布处理时限，具体时间工作人员联系您时会告诉您。")
+    citation = f"（{sla['citation']}）" if sla.get("citation") else ""
+    if ticket.get("due_text") and not ticket.get("due_at"):   # an installation: the clock starts with its conditions
+        lines.append(f"按服务承诺，{ticket['due_text']}{citation}。")
+    elif ticket.get("due_text"):
+        lines.append(f"按服务承诺，会在{ticket['due_text']}{promised_step(sla.get('limit_id'))}{citation}。")
+    elif ticket.get("company") in COMPANY_NAMES:   # no limit published for it (a Tianfu repair): none is invented
+        lines.append(f"这类工单{COMPANY_NAMES[ticket['company']]}没有公布处理时限，具体时间工作人员联系您时会告诉您。")
+    else:   # whose customer is not known: no company's figure is presented as theirs
+        lines.append("处理时限以您所在供应公司的规定为准，工作人员联系您时会告诉您具体时间。")
     return "\n".join(lines)
+
+
+def promised_step(limit_id: str | None) -> str:
+    """What the time limit promises: arrival on site (95598 repairs), a reply (complaints), or handling."""
+    limit_id = limit_id or ""
+    if "repair_arrival" in limit_id:
+        return "到达现场"
+    if "reply" in limit_id:
+        return "答复您"
+    return "处理"
 
 
 async def escalates(tracker: Tracker, new_ticket_no: str) -> bool:

@@ -15,7 +15,7 @@ from bot.actions.forms import parse_address, parse_phone
 from bot.actions.gateway_client import GatewayClient, GatewayError, channel_of
 from bot.actions.handoff import handoff_packet, send_handoff
 from bot.actions.knowledge_base import utility_code
-from bot.actions.tracker_view import latest_entity, latest_text
+from bot.actions.tracker_view import conversation_company, latest_entity, latest_text
 from core.hazards import Hazard, detect_hazard
 from core.masking import mask_text
 
@@ -25,16 +25,20 @@ SAFETY_RESPONSES = {
     Hazard.GAS_LEAK: "utter_safety_gas_leak",
     Hazard.POISONING: "utter_safety_poisoning",
     Hazard.FIRE: "utter_safety_fire",
+    Hazard.ELECTRIC_SHOCK: "utter_safety_electric_shock",
     Hazard.LIVE_WIRE: "utter_safety_live_wire",
     Hazard.HOT_WATER: "utter_safety_hot_water",
 }
 DEFAULT_BY_UTILITY = {"电力": Hazard.LIVE_WIRE, "供热": Hazard.HOT_WATER}
-# What happens next, and only the promise the utility's own document makes: the gas handbook promises that the
-# emergency crew sets out at once; nothing promises an arrival time for a fire, an electrical or a heat emergency.
-NEXT_STEPS = {"燃气": "utter_emergency_next_gas", "电力": "utter_emergency_next_electricity",
+# What happens next, and only the promise the customer's own company makes: 昆仑燃气's handbook promises that
+# the emergency crew sets out at once; no other company's document gives an emergency time (天富热电's gas
+# customers and unbound ones hear no promise), nor does any for a fire, an electrical or a heat emergency.
+NEXT_STEPS = {"燃气": "utter_emergency_next_gas_general", "电力": "utter_emergency_next_electricity",
               "供热": "utter_emergency_next_heat"}
+PROMISED_NEXT_STEPS = {("燃气", "kunlun"): "utter_emergency_next_gas"}
 FIRE_NEXT_STEPS = "utter_emergency_next_fire"
-UTILITY_BY_HAZARD = {Hazard.LIVE_WIRE: "电力", Hazard.HOT_WATER: "供热"}  # gas leak, poisoning, fire: 燃气
+UTILITY_BY_HAZARD = {Hazard.ELECTRIC_SHOCK: "电力", Hazard.LIVE_WIRE: "电力",
+                     Hazard.HOT_WATER: "供热"}  # gas leak, poisoning, fire: 燃气
 # A fire or smell that the customer places at an electrical or heating installation belongs to that utility.
 _SAYS_ELECTRICITY = re.compile(r"电表|电线|电缆|配电|变压器|电箱|电闸|插座|电路|电杆|电器")
 _SAYS_HEAT = re.compile(r"暖气|供暖|采暖|供热|热力")
@@ -69,7 +73,7 @@ def emergency_ticket_body(tracker: Tracker, utility: str, text: str) -> dict[str
     return {"type": "repair", "utility": utility_code(utility), "conversation_id": tracker.sender_id,
             "channel": channel_of(tracker.sender_id), "contact_phone": phone or PENDING, "account_no": None,
             "address": address or PENDING, "description": mask_text(text or "紧急情况")[:1000], "priority": "emergency",
-            "customer_type": None, "external_pipeline": None}
+            "customer_type": None, "external_pipeline": None, "company": conversation_company(tracker)}
 
 
 class ActionReportEmergency(Action):
@@ -96,7 +100,9 @@ class ActionReportEmergency(Action):
                                    SlotSet("kb_pending_intent", None)]
         if handed_off is not None:
             fire_elsewhere = hazard is Hazard.FIRE and utility != "燃气"   # an electrical fire, a fire at a radiator
-            dispatcher.utter_message(response=FIRE_NEXT_STEPS if fire_elsewhere else NEXT_STEPS[utility])
+            company = conversation_company(tracker)
+            steps = PROMISED_NEXT_STEPS.get((utility, company), NEXT_STEPS[utility])
+            dispatcher.utter_message(response=FIRE_NEXT_STEPS if fire_elsewhere else steps)
             events.append(SlotSet("handoff_requested", True))
         if ticket:
             dispatcher.utter_message(response="utter_emergency_ticket_registered", ticket_no=ticket["ticket_no"],

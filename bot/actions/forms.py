@@ -17,8 +17,16 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from bot.actions.tracker_view import latest_entity, latest_intent, latest_kind, latest_text
+from bot.actions.tracker_view import (
+    COMPANY_SLOT,
+    bound_company,
+    latest_entity,
+    latest_intent,
+    latest_kind,
+    latest_text,
+)
 from core.masking import mask_text
+from knowledge.companies import companies, company_in_text
 
 FORM_TYPES = {"repair_form": "repair", "installation_form": "installation", "complaint_form": "complaint"}
 UTILITIES = ("燃气", "电力", "供热")
@@ -28,12 +36,17 @@ HANDOFF_REASON = "handoff_reason"
 OFFER_HUMAN_AFTER = 2
 HUMAN_BUTTON = {"title": "转人工客服", "payload": "/request_human"}
 # Everything a form fills; cleared once the ticket exists.
-FORM_SLOTS = ("utility", "description", "address", "contact_phone", "contact_phone_masked", "account_no",
-              "customer_type", "external_pipeline", "ticket_confirmed", INVALID_ANSWERS)
+FORM_SLOTS = ("utility", "ticket_company", "description", "address", "service_area", "contact_phone",
+              "contact_phone_masked", "account_no", "customer_type", "external_pipeline", "ticket_confirmed",
+              INVALID_ANSWERS)
+UNKNOWN_COMPANY = "unknown"   # the customer does not know which company supplies them: no company's time promised
+UTILITY_CODES = {"燃气": "gas", "电力": "electricity", "供热": "heat"}
 
 # What each slot needs, said after an answer that does not fit (names spelt out: scripts/validate.py looks for them).
 EXPLANATIONS = {
     "utility": "utter_invalid_utility",
+    "ticket_company": "utter_invalid_ticket_company",
+    "service_area": "utter_invalid_service_area",
     "description": "utter_invalid_description",
     "address": "utter_invalid_address",
     "contact_phone": "utter_invalid_contact_phone",
@@ -48,6 +61,8 @@ EXPLANATIONS = {
 # check every slot of every form has one.
 QUESTIONS = {
     "utility": ("utter_ask_utility", "utter_ask_installation_form_utility"),
+    "ticket_company": ("action_ask_ticket_company",),
+    "service_area": ("utter_ask_service_area",),
     "description": ("utter_ask_description", "utter_ask_complaint_form_description"),
     "address": ("utter_ask_address", "utter_ask_installation_form_address"),
     "contact_phone": ("utter_ask_contact_phone",),
@@ -233,6 +248,51 @@ def parse_confirmation(value: Any) -> bool | None:
 # ---------------------------------------------------------------------------------------------------------------
 # Reading the tracker the form hands to its validation action.
 
+_DONT_KNOW = re.compile(r"不清楚|不知道|不确定|不了解|不记得|说不准|搞不清|没注意|不晓得")
+# 95598: arrival on site in 40 minutes in town, 85 in the countryside, 120 in special remote areas.
+_REMOTE = re.compile(r"偏远|边远|山区|山里|牧区|海岛")
+_RURAL_ANSWER = re.compile(r"农村|乡下|乡里|村|乡|屯|镇")
+_URBAN = re.compile(r"城|市区|县城|市里|小区|街道|城区")
+_RURAL_ADDRESS = re.compile(r"村|乡|屯|[^小]组|队")   # the gateway's rule for an address in the countryside
+
+
+def companies_serving(utility: str | None) -> list[str]:
+    """The companies whose documents cover a utility (燃气: 昆仑燃气 and 天富热电)."""
+    code = UTILITY_CODES.get(utility or "")
+    return [c.id for c in companies().values() if code in c.utilities]
+
+
+def parse_company(text: str) -> str | None:
+    """The company the customer names, or UNKNOWN_COMPANY for 不清楚; None when the answer is neither."""
+    named = company_in_text(text)
+    if named:
+        return named
+    return UNKNOWN_COMPANY if _DONT_KNOW.search(text or "") else None
+
+
+def parse_area(text: str) -> str | None:
+    """urban (城区、县城), rural (农村、乡镇), remote (偏远山区、牧区): the 95598 arrival time depends on it."""
+    text = text or ""
+    if _REMOTE.search(text):
+        return "remote"
+    if _RURAL_ANSWER.search(text):
+        return "rural"
+    return "urban" if _URBAN.search(text) else None
+
+
+def ticket_company_of(tracker: Tracker) -> str | None:
+    """Whose promises the ticket carries: the conversation's company, the one chosen in the form, or the only one
+    serving the utility; None when not known."""
+    bound = bound_company(tracker)
+    if bound:
+        return bound
+    chosen = tracker.get_slot("ticket_company")
+    if chosen in companies():
+        return chosen
+    serving = companies_serving(tracker.get_slot("utility"))
+    return serving[0] if len(serving) == 1 else None
+
+
 def answering_now(tracker: Tracker, form: str) -> bool:
     """True when the form runs straight after the customer's message; False when it resumes after something
     else answered that message (a handbook question in the middle of the form): then the message is no answer."""
@@ -285,6 +345,21 @@ class TicketFormValidation(FormValidationAction, ABC):
     @abstractmethod
     def name(self) -> str:
         """validate_<form name>"""
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> list[str]:
+        """ticket_company only in an unbound conversation for a utility several companies serve; service_area only
+        for a 国家电网 electricity repair whose address does not already say it is in the countryside."""
+        return [slot for slot in domain_slots if self._needed(slot, tracker)]
+
+    @staticmethod
+    def _needed(slot: str, tracker: Tracker) -> bool:
+        if slot == "ticket_company":
+            return bound_company(tracker) is None and len(companies_serving(tracker.get_slot("utility"))) != 1
+        if slot == "service_area":
+            return (tracker.get_slot("utility") == "电力" and ticket_company_of(tracker) == "grid"
+                    and not _RURAL_ADDRESS.search(str(tracker.get_slot("address") or "")))
+        return True
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:
         requested = tracker.get_slot(REQUESTED_SLOT)
@@ -374,6 +449,33 @@ class TicketFormValidation(FormValidationAction, ABC):
                                domain: DomainDict) -> dict[str, Any]:
         parsed = value if value in UTILITIES else utility_in_text(str(value or ""))
         return self._judge("utility", parsed, dispatcher, tracker)
+
+    # -- ticket_company ---------------------------------------------------------------------------------------
+    async def extract_ticket_company(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> dict[str, Any]:
+        if self._asked_now(tracker, "ticket_company"):
+            return {"ticket_company": latest_text(tracker)}
+        named = company_in_text(latest_text(tracker))   # 天富的电停了 帮我报修: named with the request
+        return {"ticket_company": named} if named and not tracker.get_slot("ticket_company") else {}
+
+    async def validate_ticket_company(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                      domain: DomainDict) -> dict[str, Any]:
+        parsed = value if value in companies() or value == UNKNOWN_COMPANY else parse_company(str(value or ""))
+        if parsed is not None and parsed != UNKNOWN_COMPANY and parsed not in companies_serving(
+                tracker.get_slot("utility")):
+            parsed = None   # 昆仑燃气 for electricity: not one of the choices
+        bound = {COMPANY_SLOT: parsed} if parsed in companies() else None   # 天富: the conversation is bound now
+        return self._judge("ticket_company", parsed, dispatcher, tracker, extra=bound)
+
+    # -- service_area -----------------------------------------------------------------------------------------
+    async def extract_service_area(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> dict[str, Any]:
+        return {"service_area": latest_text(tracker)} if self._asked_now(tracker, "service_area") else {}
+
+    async def validate_service_area(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> dict[str, Any]:
+        parsed = value if value in ("urban", "rural", "remote") else parse_area(str(value or ""))
+        return self._judge("service_area", parsed, dispatcher, tracker)
 
     # -- description ------------------------------------------------------------------------------------------
     async def extract_description(self, dispatcher: CollectingDispatcher, tracker: Tracker,

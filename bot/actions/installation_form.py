@@ -49,7 +49,8 @@ class ValidateInstallationForm(TicketFormValidation):
                              domain: DomainDict) -> list[str]:
         """external_pipeline only for a non-residential gas customer."""
         asks_pipeline = tracker.get_slot("utility") == "燃气" and tracker.get_slot("customer_type") == "non_residential"
-        return [slot for slot in domain_slots if slot != "external_pipeline" or asks_pipeline]
+        slots = await super().required_slots(domain_slots, dispatcher, tracker, domain)
+        return [slot for slot in slots if slot != "external_pipeline" or asks_pipeline]
 
     async def extract_customer_type(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> dict[str, Any]:

@@ -5,6 +5,10 @@ from typing import Any
 
 from rasa_sdk import Tracker
 
+from knowledge.companies import companies, company_in_text
+
+COMPANY_SLOT = "company"
+
 
 def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message.get("text") or "").strip()
@@ -26,6 +30,21 @@ def latest_kind(tracker: Tracker) -> str | None:
 def latest_topic(tracker: Tracker) -> str | None:
     """The form intent a question was about (燃气坏了报修一般几个小时上门 → report_fault), or None."""
     return tracker.latest_message.get("asked_about")
+
+
+def conversation_company(tracker: Tracker) -> str | None:
+    """The company whose promises this customer gets: named in this message, named earlier in the conversation,
+    or bound by the channel (the message metadata {"company": id} that started the session)."""
+    return company_in_text(latest_text(tracker)) or bound_company(tracker)
+
+
+def bound_company(tracker: Tracker) -> str | None:
+    """The company this conversation is bound to: named earlier (the company slot) or by the channel."""
+    if tracker.get_slot(COMPANY_SLOT):
+        return tracker.get_slot(COMPANY_SLOT)
+    metadata = tracker.get_slot("session_started_metadata") or {}
+    bound = metadata.get("company") if isinstance(metadata, dict) else None
+    return bound if isinstance(bound, str) and bound in companies() else None
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:

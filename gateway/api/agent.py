@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Request, Response
@@ -15,11 +16,12 @@ from gateway import events, handoffs, keys
 from gateway.api.deps import AgentDep, AgentIdentity, RedisDep, SessionDep, SettingsDep
 from gateway.clock import now
 from gateway.conversations import message_dict, transcript
-from gateway.models import Agent, AuditRecord, Handoff, Ticket
+from gateway.models import Agent, AuditRecord, Conversation, Handoff, Ticket
 from gateway.security import credential_version, new_session_id, password_matches
 from gateway.strict_json import StrictJSONRoute
 from gateway.text import TICKET_PATTERN, UUID_PATTERN, CleanStr, clean
 from gateway.tickets import TransitionError, as_dict, change_status, find
+from knowledge.companies import companies
 
 HandoffId = Annotated[str, Path(pattern=UUID_PATTERN)]
 TicketNo = Annotated[str, Path(pattern=TICKET_PATTERN)]
@@ -39,6 +41,8 @@ class Reply(BaseModel):
 class StatusChange(BaseModel):
     status: CleanStr = Field(max_length=10)
     note: CleanStr | None = Field(default=None, max_length=1000)
+    # 具备施工条件: the day documents, payment and materials were complete (default today)
+    conditions_met_on: date | None = None
 
 
 LOGIN_WINDOW_SECONDS = 15 * 60
@@ -80,7 +84,7 @@ async def login(body: Login, request: Request, response: Response, session: Sess
                         secure=settings.environment == "production", path="/agent")
     session.add(AuditRecord(actor=agent.username, action="agent.login", target=agent.username))
     await session.commit()
-    return {"username": agent.username, "role": agent.role}
+    return {"username": agent.username, "role": agent.role, "company": agent.company}
 
 
 @router.post("/logout", status_code=204)
@@ -91,51 +95,67 @@ async def logout(request: Request, redis: RedisDep, agent: AgentDep) -> Response
     return response
 
 
-def _visible(handoff: Handoff, agent: AgentIdentity) -> bool:
+def _visible(handoff: Handoff, company: str | None, agent: AgentIdentity) -> bool:
+    if not agent.serves(company):
+        return False
     return agent.supervisor or handoff.status == "waiting" or handoff.agent == agent.username
 
 
-def _summary(handoff: Handoff) -> dict[str, Any]:
+def _summary(handoff: Handoff, company: str | None) -> dict[str, Any]:
     return {"id": handoff.id, "conversation_id": handoff.conversation_id, "channel": handoff.channel,
+            "company": company, "company_name": company_name(company),
             "reason": handoff.reason, "priority": handoff.priority, "status": handoff.status, "agent": handoff.agent,
             "waiting_seconds": int((now() - handoff.created_at).total_seconds()),
             "summary": mask_text(handoff.packet.get("summary", ""))}
 
 
+def company_name(company: str | None) -> str:
+    profile = companies().get(company or "")
+    return profile.name if profile else "未绑定"
+
+
 @router.get("/queue")
 async def queue(session: SessionDep, agent: AgentDep) -> dict:
-    rows = await session.execute(select(Handoff).where(Handoff.status.in_(handoffs.OPEN))
-                                 .order_by(handoffs.PRIORITY_ORDER, Handoff.created_at))
-    return {"handoffs": [_summary(h) for h in rows.scalars().all() if _visible(h, agent)]}
+    query = (select(Handoff, Conversation.company).join(Conversation, Conversation.id == Handoff.conversation_id)
+             .where(Handoff.status.in_(handoffs.OPEN)).order_by(handoffs.PRIORITY_ORDER, Handoff.created_at))
+    if agent.company is not None:
+        query = query.where(Conversation.company == agent.company)
+    rows = (await session.execute(query)).all()
+    return {"handoffs": [_summary(h, company) for h, company in rows if _visible(h, company, agent)]}
 
 
-async def _handoff(session: SessionDep, handoff_id: str, agent: AgentIdentity) -> Handoff:
+async def _handoff(session: SessionDep, handoff_id: str, agent: AgentIdentity) -> tuple[Handoff, str | None]:
+    """The handoff and its conversation's company; 404 for one the agent may not see (another company's
+    included: its existence is not disclosed)."""
     handoff = await session.get(Handoff, handoff_id)
-    if handoff is None or not _visible(handoff, agent):
+    company = await session.scalar(select(Conversation.company).where(Conversation.id == handoff.conversation_id)) \
+        if handoff else None
+    if handoff is None or not _visible(handoff, company, agent):
         raise HTTPException(404, "会话不存在")
-    return handoff
+    return handoff, company
 
 
 @router.post("/handoffs/{handoff_id}/claim")
 async def claim(handoff_id: HandoffId, session: SessionDep, redis: RedisDep, agent: AgentDep) -> dict:
+    _, company = await _handoff(session, handoff_id, agent)
     try:
         handoff = await handoffs.claim(session, redis, handoff_id, agent.username)
     except handoffs.HandoffError as error:
         raise HTTPException(error.status, error.detail) from None
-    return _summary(handoff)
+    return _summary(handoff, company)
 
 
 @router.get("/handoffs/{handoff_id}")
 async def details(handoff_id: HandoffId, session: SessionDep, agent: AgentDep) -> dict:
-    handoff = await _handoff(session, handoff_id, agent)
+    handoff, company = await _handoff(session, handoff_id, agent)
     messages = await transcript(session, handoff.conversation_id)
-    return {**_summary(handoff), "packet": mask_value(handoff.packet),
+    return {**_summary(handoff, company), "packet": mask_value(handoff.packet),
             "transcript": [{**message_dict(m), "text": mask_text(m.text)} for m in messages]}
 
 
 @router.post("/handoffs/{handoff_id}/messages")
 async def reply(handoff_id: HandoffId, body: Reply, session: SessionDep, redis: RedisDep, agent: AgentDep) -> dict:
-    handoff = await _handoff(session, handoff_id, agent)
+    handoff, _ = await _handoff(session, handoff_id, agent)
     try:
         return await handoffs.agent_says(session, redis, handoff, agent.username, body.text.strip())
     except handoffs.HandoffError as error:
@@ -144,7 +164,7 @@ async def reply(handoff_id: HandoffId, body: Reply, session: SessionDep, redis: 
 
 @router.post("/handoffs/{handoff_id}/close", status_code=204)
 async def close(handoff_id: HandoffId, session: SessionDep, redis: RedisDep, agent: AgentDep) -> Response:
-    handoff = await _handoff(session, handoff_id, agent)
+    handoff, _ = await _handoff(session, handoff_id, agent)
     if handoff.status == "closed":
         raise HTTPException(409, "会话已结束")
     if handoff.agent != agent.username and not agent.supervisor:
@@ -156,41 +176,48 @@ async def close(handoff_id: HandoffId, session: SessionDep, redis: RedisDep, age
 @router.get("/tickets")
 async def search_tickets(session: SessionDep, agent: AgentDep, q: str = "") -> dict:
     query = clean(q).strip()[:40]
-    if not query:
-        rows = await session.execute(select(Ticket).order_by(Ticket.id.desc()).limit(20))
-    else:
-        rows = await session.execute(select(Ticket).where(or_(
-            Ticket.ticket_no == query.upper(), Ticket.contact_phone == query, Ticket.account_no == query))
-            .order_by(Ticket.id.desc()).limit(20))
-    return {"tickets": [as_dict(t, mask=True) for t in rows.scalars().all()]}
+    statement = select(Ticket).order_by(Ticket.id.desc()).limit(20)
+    if query:
+        statement = statement.where(or_(Ticket.ticket_no == query.upper(), Ticket.contact_phone == query,
+                                        Ticket.account_no == query))
+    if agent.company is not None:
+        statement = statement.where(Ticket.company == agent.company)
+    rows = await session.execute(statement)
+    return {"tickets": [_ticket_view(t) for t in rows.scalars().all()]}
+
+
+def _ticket_view(ticket: Ticket, history: bool = False) -> dict[str, Any]:
+    return {**as_dict(ticket, history=history, mask=True), "company_name": company_name(ticket.company)}
+
+
+async def _ticket(session: SessionDep, ticket_no: str, agent: AgentIdentity) -> Ticket:
+    found = await find(session, ticket_no)
+    if found is None or not agent.serves(found.company):
+        raise HTTPException(404, "工单不存在")
+    return found
 
 
 @router.get("/tickets/{ticket_no}")
 async def ticket(ticket_no: TicketNo, session: SessionDep, agent: AgentDep) -> dict:
-    found = await find(session, ticket_no)
-    if found is None:
-        raise HTTPException(404, "工单不存在")
-    return as_dict(found, history=True, mask=True)
+    return _ticket_view(await _ticket(session, ticket_no, agent), history=True)
 
 
 @router.post("/tickets/{ticket_no}/status")
 async def set_status(ticket_no: TicketNo, body: StatusChange, request: Request, session: SessionDep,
                      agent: AgentDep) -> dict:
-    found = await find(session, ticket_no)
-    if found is None:
-        raise HTTPException(404, "工单不存在")
+    found = await _ticket(session, ticket_no, agent)
     try:
-        updated = await change_status(session, found, body.status, agent.username, body.note)
+        updated = await change_status(session, found, body.status, agent.username, body.note,
+                                      body.conditions_met_on)
     except TransitionError as error:
         raise HTTPException(422, str(error)) from None
-    wechat_api = request.app.state.wechat_api
+    wechat_api, openid = request.app.state.wechat_apis.for_conversation(updated.conversation_id)
     if wechat_api is not None and ids.channel_of(updated.conversation_id) == ids.Channel.WECHAT.value:
-        delivery = await wechat_api.send_ticket_status(ids.native_id(updated.conversation_id),
-                                                       updated.ticket_no, updated.status, body.note)
+        delivery = await wechat_api.send_ticket_status(openid, updated.ticket_no, updated.status, body.note)
         session.add(AuditRecord(actor="gateway", action="wechat.template", target=updated.ticket_no,
                                 detail={"delivered": delivery.delivered, "errcode": delivery.errcode}))
         await session.commit()
-    return as_dict(updated, history=True, mask=True)
+    return _ticket_view(updated, history=True)
 
 
 @router.get("/events")
@@ -198,7 +225,11 @@ async def live(redis: RedisDep, agent: AgentDep) -> StreamingResponse:
     def accept(event: dict) -> bool:
         # Customer messages only reach the agent who owns the conversation (or a supervisor); the queue
         # signal carries no content and goes to everyone.
-        return event["event"] == "queue" or agent.supervisor or event["data"].get("owner") == agent.username
+        if event["event"] == "queue":
+            return True
+        if not agent.serves(event["data"].get("company")):
+            return False
+        return agent.supervisor or event["data"].get("owner") == agent.username
 
     return StreamingResponse(events.stream(redis, keys.AGENTS_CHANNEL, accept), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -60,10 +60,15 @@ def conversation_of(request: Request, authorization: Annotated[str | None, Heade
 class AgentIdentity:
     username: str
     role: str
+    company: str | None = None     # None: every company (a platform's own operators)
 
     @property
     def supervisor(self) -> bool:
         return self.role == "supervisor"
+
+    def serves(self, company: str | None) -> bool:
+        """An agent of a company sees that company's conversations and tickets only."""
+        return self.company is None or company == self.company
 
 
 async def current_agent(request: Request, redis: RedisDep) -> AgentIdentity:
@@ -80,7 +85,7 @@ async def current_agent(request: Request, redis: RedisDep) -> AgentIdentity:
             credential_version(agent.password_hash) != stored.get(b"credential", b"").decode():
         await redis.delete(keys.agent_session(session_id))
         raise HTTPException(401, "登录已失效，请重新登录")
-    return identity
+    return AgentIdentity(identity.username, identity.role, agent.company)
 
 
 async def current_supervisor(agent: Annotated[AgentIdentity, Depends(current_agent)]) -> AgentIdentity:

@@ -15,6 +15,7 @@ from gateway.models import Conversation, Ticket
 from gateway.strict_json import StrictJSONRoute
 from gateway.text import CONVERSATION_PATTERN, TICKET_PATTERN, CleanStr
 from gateway.tickets import IdempotencyConflict, NewTicket, as_dict, create_ticket, find
+from knowledge.companies import companies
 
 router = APIRouter(prefix="/internal", tags=["internal"], route_class=StrictJSONRoute)
 PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|待补充)$"
@@ -32,6 +33,17 @@ class TicketRequest(BaseModel):
     priority: Literal["normal", "urgent", "emergency"] = "normal"
     customer_type: Literal["residential", "non_residential"] | None = None
     external_pipeline: bool | None = None
+    # The company the customer chose when the conversation was unbound (the form asks when several serve the
+    # utility); a bound conversation's own company always wins.
+    company: str | None = Field(default=None, pattern=r"^[a-z]{2,20}$")
+    area: Literal["urban", "rural", "remote"] | None = None     # electricity repairs (95598 arrival times)
+
+    @field_validator("company")
+    @classmethod
+    def known_company(cls, value: str | None) -> str | None:
+        if value is not None and value not in companies():
+            raise ValueError("unknown company")
+        return value
 
     @field_validator("description", "address")
     @classmethod
@@ -60,7 +72,10 @@ async def create(body: TicketRequest, response: Response, session: SessionDep, _
     if not idempotency_key:
         raise HTTPException(400, "Idempotency-Key header is required")
     conversation = await get_or_create(session, body.conversation_id, body.channel)
-    new = NewTicket(customer_key=conversation.customer_key, company=conversation.company, **body.model_dump())
+    if conversation.company is None and body.company is not None:
+        conversation.company = body.company       # the customer named their company: bound from now on
+    new = NewTicket(customer_key=conversation.customer_key,
+                    **{**body.model_dump(), "company": conversation.company or body.company})
     try:
         ticket, created = await create_ticket(session, new, idempotency_key, actor="assistant")
     except IdempotencyConflict:

@@ -25,8 +25,8 @@ class CustomerRequest(BaseModel):
             raise ValueError("give the customer's phone or one conversation id")
         return self
 
-    def customer(self) -> Customer:
-        return Customer(phone=self.phone, conversation_id=self.conversation_id)
+    def customer(self, company: str | None) -> Customer:
+        return Customer(phone=self.phone, conversation_id=self.conversation_id, company=company)
 
 
 @router.get("/export")
@@ -36,11 +36,11 @@ async def export(session: SessionDep, supervisor: SupervisorDep,
     """Everything stored about one customer (their conversations, messages, ratings and tickets), unmasked."""
     if (phone is None) == (conversation_id is None):
         raise HTTPException(422, "请提供客户的手机号或一个会话编号（二选一）")
-    return await export_customer(session, Customer(phone, conversation_id), supervisor.username)
+    return await export_customer(session, Customer(phone, conversation_id, supervisor.company), supervisor.username)
 
 
 @router.post("/erase")
 async def erase(body: CustomerRequest, session: SessionDep, redis: RedisDep, supervisor: SupervisorDep) -> dict:
     """Deletes the customer's conversations (transcripts, handoffs, the bot's memory of them) and masks the
     personal fields of their tickets, which stay as the company's service record."""
-    return (await erase_customer(session, redis, body.customer(), supervisor.username)).as_dict()
+    return (await erase_customer(session, redis, body.customer(supervisor.company), supervisor.username)).as_dict()

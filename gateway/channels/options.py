@@ -17,7 +17,7 @@ _DIGIT = re.compile(r"^\s*([1-9])\s*$")
 
 
 def options_key(conversation_id: str) -> str:
-    return f"{keys.PREFIX}:options:{conversation_id}"
+    return keys.options(conversation_id)
 
 
 async def remember(redis: Redis, conversation_id: str, buttons: list[dict[str, str]]) -> None:

@@ -109,7 +109,7 @@ def _said(text: str, ssml: str | None = None, **fields) -> Reply:
 
 
 def _state_key(call_id: str) -> str:
-    return f"{keys.PREFIX}:voice:{call_id}"
+    return keys.voice_call(call_id)
 
 
 async def _state(redis: Redis, call_id: str) -> dict:
@@ -198,7 +198,7 @@ async def _callback_instead(request: Request, conversation: Conversation) -> Rep
 @router.post("/calls/{call_id}/turns")
 async def turn(call_id: str, body: Turn, request: Request, _: Platform) -> Reply:
     redis: Redis = request.app.state.redis
-    cache_key = f"{keys.PREFIX}:voice-turn:{call_id}:{body.turn_id}"
+    cache_key = keys.voice_turn(call_id, body.turn_id)
     if not await redis.set(cache_key, "", nx=True, ex=TURN_TTL):
         cached = await redis.get(cache_key)
         if cached:

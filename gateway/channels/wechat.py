@@ -1,4 +1,5 @@
-"""The WeChat official account endpoint (/wechat): verification, 明文 and 安全模式 messages.
+"""The WeChat official account endpoints (/wechat for the default account, /wechat/{account} for the others,
+gateway/channels/wechat_accounts.py): verification, 明文 and 安全模式 messages.
 
 Every POST is checked before anything reaches the assistant: body size, no DOCTYPE, timestamp within five
 minutes, a nonce never seen before, the signature (and in 安全模式 the message signature). WeChat retries a
@@ -23,9 +24,9 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from core import ids
 from gateway import keys
 from gateway.channels import options
+from gateway.channels.wechat_accounts import WeChatAccount
 from gateway.channels.wechat_render import as_text, chunks
 from gateway.chat import BotUnavailable, handle
 
@@ -41,11 +42,11 @@ DEDUPE_TTL = 24 * 3600
 NONCE_TTL = 600
 
 
-def _settings(request: Request):
-    settings = request.app.state.settings
-    if not settings.wechat_token:
+def _account(request: Request, name: str | None) -> WeChatAccount:
+    account = request.app.state.wechat_accounts.get(name)
+    if account is None:
         raise HTTPException(404, "WeChat is not configured")
-    return settings
+    return account
 
 
 def _check_freshness(settings, timestamp: str) -> None:
@@ -59,9 +60,18 @@ def _check_freshness(settings, timestamp: str) -> None:
 
 @router.get("/wechat", include_in_schema=False)
 async def verify(request: Request, signature: str, timestamp: str, nonce: str, echostr: str) -> Response:
-    settings = _settings(request)
+    return _verify(_account(request, None), signature, timestamp, nonce, echostr)
+
+
+@router.get("/wechat/{name}", include_in_schema=False)
+async def verify_account(name: str, request: Request, signature: str, timestamp: str, nonce: str,
+                         echostr: str) -> Response:
+    return _verify(_account(request, name), signature, timestamp, nonce, echostr)
+
+
+def _verify(account: WeChatAccount, signature: str, timestamp: str, nonce: str, echostr: str) -> Response:
     try:
-        check_signature(settings.wechat_token, signature, timestamp, nonce)
+        check_signature(account.token, signature, timestamp, nonce)
     except InvalidSignatureException:
         raise HTTPException(403, "invalid signature") from None
     return Response(echostr, media_type="text/plain")
@@ -76,10 +86,11 @@ async def _read_body(request: Request, limit: int) -> bytes:
     return body
 
 
-def _dedupe_key(message: Any) -> str:
+def _dedupe_key(account: WeChatAccount, message: Any) -> str:
     if getattr(message, "type", "") == "event":
-        return f"{keys.PREFIX}:wechat:event:{message.source}:{message.time}:{message.event}:{getattr(message, 'key', '')}"
-    return f"{keys.PREFIX}:wechat:msg:{message.id}"
+        return keys.wechat_message(account.name, f"event:{message.source}:{message.time}:{message.event}:"
+                                                 f"{getattr(message, 'key', '')}")
+    return keys.wechat_message(account.name, str(message.id))
 
 
 def _text_of(message: Any) -> str | None:
@@ -96,23 +107,34 @@ def _text_of(message: Any) -> str | None:
 @router.post("/wechat", include_in_schema=False)
 async def receive(request: Request, signature: str, timestamp: str, nonce: str,
                   encrypt_type: str | None = None, msg_signature: str | None = None) -> Response:
-    settings = _settings(request)
+    return await _receive(request, _account(request, None), signature, timestamp, nonce, encrypt_type, msg_signature)
+
+
+@router.post("/wechat/{name}", include_in_schema=False)
+async def receive_account(name: str, request: Request, signature: str, timestamp: str, nonce: str,
+                          encrypt_type: str | None = None, msg_signature: str | None = None) -> Response:
+    return await _receive(request, _account(request, name), signature, timestamp, nonce, encrypt_type, msg_signature)
+
+
+async def _receive(request: Request, account: WeChatAccount, signature: str, timestamp: str, nonce: str,
+                   encrypt_type: str | None, msg_signature: str | None) -> Response:
+    settings = request.app.state.settings
     redis = request.app.state.redis
     body = await _read_body(request, settings.max_body_bytes)
     if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
         raise HTTPException(400, "DOCTYPE is not allowed")
     _check_freshness(settings, timestamp)
     try:
-        check_signature(settings.wechat_token, signature, timestamp, nonce)
+        check_signature(account.token, signature, timestamp, nonce)
     except InvalidSignatureException:
         raise HTTPException(403, "invalid signature") from None
-    if not await redis.set(f"{keys.PREFIX}:wechat:nonce:{timestamp}:{nonce}", 1, nx=True, ex=NONCE_TTL):
+    if not await redis.set(keys.wechat_nonce(account.name, timestamp, nonce), 1, nx=True, ex=NONCE_TTL):
         raise HTTPException(403, "replayed request")
     crypto = None
     if encrypt_type == "aes":
-        if not settings.wechat_encoding_aes_key or not msg_signature:
+        if not account.aes_key or not msg_signature:
             raise HTTPException(400, "encrypted message without key or msg_signature")
-        crypto = WeChatCrypto(settings.wechat_token, settings.wechat_encoding_aes_key, settings.wechat_app_id)
+        crypto = WeChatCrypto(account.token, account.aes_key, account.app_id)
         try:
             body = crypto.decrypt_message(body, msg_signature, timestamp, nonce).encode()
         except Exception:
@@ -124,7 +146,7 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
     except Exception:
         raise HTTPException(400, "malformed XML") from None
 
-    dedupe_key = _dedupe_key(message)
+    dedupe_key = _dedupe_key(account, message)
     if not await redis.set(dedupe_key, "1", nx=True, ex=DEDUPE_TTL):
         return Response("success", media_type="text/plain")   # a retry: the first copy answers
     if message.type == "event" and message.event == "unsubscribe":
@@ -138,13 +160,12 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
         return _reply(f"消息太长了，请控制在{settings.max_message_chars}字以内，分几次发给我也可以。", message, crypto,
                       nonce, timestamp)
 
-    openid = message.source
-    conversation_id = ids.conversation_id(ids.Channel.WECHAT, openid)
-    task = asyncio.create_task(_answer(request.app, conversation_id, text, dedupe_key))
+    conversation_id = account.conversation_id(message.source)
+    task = asyncio.create_task(_answer(request.app, account, conversation_id, text, dedupe_key))
     try:
         answer = await asyncio.wait_for(asyncio.shield(task), settings.wechat_reply_budget_seconds)
     except asyncio.TimeoutError:
-        task.add_done_callback(lambda done: asyncio.ensure_future(_deliver_late(request.app, openid, done)))
+        task.add_done_callback(lambda done: asyncio.ensure_future(_deliver_late(request.app, conversation_id, done)))
         return Response("success", media_type="text/plain")
     except (DBAPIError, RedisError):
         # Storage failed before anything was answered (main.py turns this into a 503). WeChat sends
@@ -157,15 +178,16 @@ async def receive(request: Request, signature: str, timestamp: str, nonce: str,
         return Response("success", media_type="text/plain")
     first, *rest = chunks(answer)
     if rest:
-        asyncio.ensure_future(_send_all(request.app, openid, rest))
+        asyncio.ensure_future(_send_all(request.app, conversation_id, rest))
     return _reply(first, message, crypto, nonce, timestamp)
 
 
-async def _answer(app, conversation_id: str, text: str, client_id: str) -> str:
+async def _answer(app, account: WeChatAccount, conversation_id: str, text: str, client_id: str) -> str:
     text = await options.resolve(app.state.redis, conversation_id, text)   # "1" chooses the first option
     async with app.state.sessionmaker() as session:
         try:
-            turn = await handle(session, app.state.redis, app.state.rasa, conversation_id, "wechat", text, client_id)
+            turn = await handle(session, app.state.redis, app.state.rasa, conversation_id, "wechat", text, client_id,
+                                company=account.company)
         except BotUnavailable:
             return "抱歉，智能助手暂时无法回复，您的消息已保存，请稍后再试。"
     buttons = [b for m in turn.messages for b in (m.get("buttons") or [])]
@@ -173,21 +195,25 @@ async def _answer(app, conversation_id: str, text: str, client_id: str) -> str:
     return as_text(turn.messages)
 
 
-async def _send_all(app, openid: str, pieces: list[str]) -> None:
+async def _send_all(app, conversation_id: str, pieces: list[str]) -> None:
+    api, openid = app.state.wechat_apis.for_conversation(conversation_id)
+    if api is None:
+        logger.warning("no WeChat API configured for %s: %d messages not sent", conversation_id, len(pieces))
+        return
     for piece in pieces:
-        await app.state.wechat_api.send_text(openid, piece)
+        await api.send_text(openid, piece)
 
 
-async def _deliver_late(app, openid: str, task: asyncio.Task) -> None:
+async def _deliver_late(app, conversation_id: str, task: asyncio.Task) -> None:
     if task.cancelled() or task.exception() is not None:
         # WeChat already had its "success" and will not send the message again: ask the customer to.
         logger.error("late WeChat answer failed: %s", "cancelled" if task.cancelled() else
                      type(task.exception()).__name__)
         with contextlib.suppress(Exception):
-            await _send_all(app, openid, [LATE_FAILURE])
+            await _send_all(app, conversation_id, [LATE_FAILURE])
         return
     if task.result():
-        await _send_all(app, openid, chunks(task.result()))
+        await _send_all(app, conversation_id, chunks(task.result()))
 
 
 def _reply(text: str, message: Any, crypto: WeChatCrypto | None, nonce: str, timestamp: str) -> Response:

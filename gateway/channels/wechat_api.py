@@ -37,9 +37,12 @@ class _Client(WeChatClient):
 
 
 class WeChatApi:
-    def __init__(self, settings: Settings) -> None:
+    """One official account's outbound API (its access token is cached under its app id)."""
+
+    def __init__(self, settings: Settings, app_id: str | None = None, app_secret: str | None = None) -> None:
         storage = RedisStorage(sync_redis.Redis.from_url(settings.redis_url), prefix="ua:wechatpy")
-        self._client = _Client(settings.wechat_app_id, settings.wechat_app_secret, session=storage, timeout=5)
+        self._client = _Client(app_id or settings.wechat_app_id, app_secret or settings.wechat_app_secret,
+                               session=storage, timeout=5)
         self._client.API_BASE_URL = settings.wechat_api_base_url
         self._template = settings.wechat_template_ticket_status
 

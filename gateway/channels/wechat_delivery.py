@@ -11,14 +11,14 @@ import logging
 from redis.asyncio import Redis
 
 from gateway import keys
-from gateway.channels.wechat_api import WeChatApi
+from gateway.channels.wechat_accounts import WeChatApis
 from gateway.channels.wechat_render import as_text, chunks
 
 logger = logging.getLogger("gateway.wechat")
 PATTERN = keys.conversation_channel("wechat:*")
 
 
-async def deliver_forever(redis: Redis, api: WeChatApi) -> None:
+async def deliver_forever(redis: Redis, apis: WeChatApis) -> None:
     pubsub = redis.pubsub()
     await pubsub.psubscribe(PATTERN)
     try:
@@ -28,7 +28,11 @@ async def deliver_forever(redis: Redis, api: WeChatApi) -> None:
             event = json.loads(item["data"])
             if event["event"] != "message" or event["data"].get("role") not in ("agent", "system"):
                 continue
-            openid = item["channel"].decode().rsplit("wechat:", 1)[1]
+            conversation_id = item["channel"].decode().removeprefix(keys.conversation_channel(""))
+            api, openid = apis.for_conversation(conversation_id)
+            if api is None:
+                logger.warning("no WeChat API for %s: agent message not sent", conversation_id)
+                continue
             for piece in chunks(as_text([event["data"]])):
                 result = await api.send_text(openid, piece)
                 if not result.delivered:

@@ -270,7 +270,8 @@
     const wait = el('span', 'qi-wait', fmtMMSS(h.waiting_seconds || 0));
     wait.dataset.base = String(h.waiting_seconds || 0);
     wait.title = '等待时长';
-    top.append(priorityBadge(h.priority), el('span', 'qi-channel', label('channel', h.channel)), wait);
+    top.append(priorityBadge(h.priority), el('span', 'qi-channel', label('channel', h.channel)),
+      el('span', 'qi-company', h.company_name || '未绑定'), wait);
     const summary = String(h.summary || '').split('\n')[0];
     li.append(
       top,
@@ -336,6 +337,7 @@
     meta.replaceChildren(
       priorityBadge(h.priority || p.priority),
       el('span', 'tag', label('channel', h.channel || p.channel)),
+      el('span', 'tag company', h.company_name || '未绑定'),
       el('span', 'tag', label('reason', h.reason || p.reason)),
       el('span', `tag state-${h.status}`, stateText(h)),
     );
@@ -512,6 +514,7 @@
     const row = (k, v) => { const dd = el('dd', null, v); info.append(el('dt', null, k), dd); return dd; };
     row('工单号', t.ticket_no);
     row('类型', label('ticketType', t.type));
+    row('公司', t.company_name || '未绑定');
     row('状态', t.status || '—');
     row('优先级', '').append(priorityBadge(t.priority));
     row('受理时间', fmtDate(t.created_at));
@@ -521,7 +524,8 @@
     renderTimeLeft();
     // Optional fields (the gateway sends them masked); shown only when present.
     const extra = [['业务', label('utility', t.utility)], ['联系电话', t.contact_phone], ['户号', t.account_no],
-      ['地址', t.address], ['描述', t.description], ['时限依据', t.sla && t.sla.citation]];
+      ['地址', t.address], ['描述', t.description], ['具备施工条件之日', t.conditions_met_on],
+      ['时限依据', t.sla && t.sla.citation]];
     for (const [k, v] of extra) if (v && v !== '—') row(k, v).classList.add('pre');
 
     const hist = $('ticket-history');
@@ -536,6 +540,9 @@
 
     const sel = $('ticket-status');
     if ([...sel.options].some((o) => o.value === t.status)) sel.value = t.status;
+    // 具备施工条件 exists for installation tickets only; its date starts the clock
+    [...sel.options].find((o) => o.value === '具备施工条件').hidden = t.type !== 'installation';
+    toggleConditions();
     $('ticket-note').value = '';
     show($('ticket-error'), ''); show($('ticket-ok'), '');
     $('ticket-detail').hidden = false;
@@ -556,6 +563,13 @@
     if (overdue) cell.append(el('span', 'overdue', '已超时'));
   }
 
+  function toggleConditions() {
+    const ready = $('ticket-status').value === '具备施工条件';
+    $('ticket-conditions').hidden = !ready;
+    $('ticket-conditions-label').hidden = !ready;
+  }
+  $('ticket-status').addEventListener('change', toggleConditions);
+
   $('ticket-form').addEventListener('submit', async (e) => {
     e.preventDefault();
     if (!ticket) return;
@@ -572,7 +586,9 @@
     const btn = $('ticket-update');
     btn.disabled = true;
     try {
-      const t = await api('POST', `/agent/api/tickets/${enc(ticket.ticket_no)}/status`, { status, note });
+      const body = { status, note };
+      if (status === '具备施工条件' && $('ticket-conditions').value) body.conditions_met_on = $('ticket-conditions').value;
+      const t = await api('POST', `/agent/api/tickets/${enc(ticket.ticket_no)}/status`, body);
       renderTicket(t || { ...ticket, status });
       show($('ticket-ok'), '状态已更新');
     } catch (err) {

@@ -16,7 +16,7 @@ from core.hazards import Hazard, detect_hazard
     ("电表箱冒烟了", Hazard.FIRE),
     ("电线掉地上了还在冒火花", Hazard.LIVE_WIRE),
     ("小区门口电线杆倒了", Hazard.LIVE_WIRE),
-    ("有人触电了", Hazard.LIVE_WIRE),
+    ("有人触电了", Hazard.ELECTRIC_SHOCK),
     ("暖气管爆了热水往外喷", Hazard.HOT_WATER),
 ])
 def test_dangers_are_recognised(text: str, hazard: Hazard) -> None:

@@ -81,8 +81,22 @@ def fake_wechat() -> Iterator[FakeWeChat]:
     fake.close()
 
 
+SECOND_ACCOUNT = "tianfu"                     # a further official account, on /wechat/tianfu, bound to 天富热电
+SECOND_TOKEN = "wechat-tianfu-test-token"
+SECOND_APP_ID = "wx00000000tianfu01"
+
+
 @pytest.fixture(scope="session")
-def services(database_url: str, redis_url: str, fake_wechat: FakeWeChat) -> Iterator[Services]:
+def bindings_file(tmp_path_factory) -> Path:
+    """No default company (conversations stay unbound unless a channel binds them) and a second WeChat account."""
+    path = tmp_path_factory.mktemp("bindings") / "bindings.yml"
+    path.write_text(f"wechat_accounts:\n  {SECOND_ACCOUNT}:\n    app_id: {SECOND_APP_ID}\n    company: tianfu\n",
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def services(database_url: str, redis_url: str, fake_wechat: FakeWeChat, bindings_file: Path) -> Iterator[Services]:
     stack = Stack(model=trained_model(), redis_url=redis_url, rasa_port=free_port(), action_port=free_port(),
                   gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "gateway-test-logs",
                   extra_env={"DATABASE_URL": database_url, "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
@@ -94,7 +108,9 @@ def services(database_url: str, redis_url: str, fake_wechat: FakeWeChat) -> Iter
                              "WECHAT_TOKEN": WECHAT_TOKEN, "WECHAT_APP_ID": WECHAT_APP_ID,
                              "WECHAT_APP_SECRET": "wechat-test-secret", "WECHAT_ENCODING_AES_KEY": WECHAT_AES_KEY,
                              "WECHAT_API_BASE_URL": fake_wechat.base_url,
-                             "WECHAT_TEMPLATE_TICKET_STATUS": "TEMPLATE_TICKET_STATUS", "VOICE_TOKEN": VOICE_TOKEN})
+                             "WECHAT_TEMPLATE_TICKET_STATUS": "TEMPLATE_TICKET_STATUS", "VOICE_TOKEN": VOICE_TOKEN,
+                             "BINDINGS_FILE": str(bindings_file), "WECHAT_TIANFU_TOKEN": SECOND_TOKEN,
+                             "WECHAT_TIANFU_APP_SECRET": "wechat-tianfu-test-secret"})
     try:
         stack.start()
         env = {**stack.env(), "AGENT_PASSWORD": AGENT_PASSWORD}

@@ -42,8 +42,10 @@ def migrated_database(database_url: str) -> str:
 
 
 async def _agents(database_url: str) -> None:
-    for username, role in (("fast-agent", "agent"), ("fast-boss", "supervisor")):
-        await create_agent(username, PASSWORD, role, database_url)
+    for username, role, company in (("fast-agent", "agent", None), ("fast-boss", "supervisor", None),
+                                    ("fast-kunlun", "agent", "kunlun"), ("fast-tianfu", "agent", "tianfu"),
+                                    ("fast-tianfu-boss", "supervisor", "tianfu")):
+        await create_agent(username, PASSWORD, role, database_url, company=company)
 
 
 @pytest.fixture

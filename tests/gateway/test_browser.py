@@ -92,6 +92,14 @@ def test_an_agent_takes_over_live_and_hands_back_for_a_rating(customer: Page, ag
 
     say(customer, "我家燃气表不走字")
     expect(agent_page.locator("#transcript")).to_contain_text("我家燃气表不走字", timeout=15000)
+    unbroken = "表号" + "8" * 200 + "Z\u0336\u0337\u0338" * 40          # one long word and a zalgo line
+    say(customer, unbroken)
+    expect(agent_page.locator("#transcript")).to_contain_text("表号888", timeout=15000)
+    widths = agent_page.evaluate("""() => [...document.querySelectorAll('#transcript, #transcript *')]
+        .filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== 'visible').length""")
+    pane = agent_page.locator("#transcript").bounding_box()
+    assert widths == 0 and all(box["x"] + box["width"] <= pane["x"] + pane["width"] + 1
+                               for box in (m.bounding_box() for m in agent_page.locator("#transcript .msg-text").all()))
 
     agent_page.click("#close")
     expect(customer.locator("#rating")).to_be_visible(timeout=15000)

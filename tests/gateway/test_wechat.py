@@ -228,12 +228,16 @@ async def test_a_late_answer_that_failed_asks_the_customer_to_send_again() -> No
         async def send_text(self, openid: str, text: str) -> None:
             sent.append((openid, text))
 
+    class Apis:
+        def for_conversation(self, conversation_id: str):
+            return RecordingApi(), conversation_id.removeprefix("wechat:")
+
     async def failing_answer() -> str:
         raise DBAPIError("INSERT INTO messages", {}, ConnectionError("connection refused"))
 
     task = asyncio.ensure_future(failing_answer())
     await asyncio.wait([task])
-    await wechat._deliver_late(SimpleNamespace(state=SimpleNamespace(wechat_api=RecordingApi())), "o_late", task)
+    await wechat._deliver_late(SimpleNamespace(state=SimpleNamespace(wechat_apis=Apis())), "wechat:o_late", task)
     assert sent == [("o_late", wechat.LATE_FAILURE)]
 
 
@@ -249,3 +253,28 @@ def test_no_log_line_carries_the_app_secret(client) -> None:
     post(client, text_xml(openid(), "燃气费在哪交"))
     logs = "\n".join(p.read_text(errors="replace") for p in (ROOT / ".run" / "gateway-test-logs").glob("*.log"))
     assert logs and "wechat-test-secret" not in logs
+
+
+def test_a_second_official_account_has_its_own_path_token_company_and_outbound_api(client, services) -> None:
+    from tests.gateway.conftest import SECOND_ACCOUNT, SECOND_APP_ID, SECOND_TOKEN
+
+    user = openid()
+    path = f"/wechat/{SECOND_ACCOUNT}"
+    assert client.post(path, params=signed(), content=text_xml(user, "你好").encode()).status_code == 403  # not its token
+    assert client.post("/wechat/nosuchaccount", params=signed(token=SECOND_TOKEN),
+                       content=text_xml(user, "你好").encode()).status_code == 404
+    echo = client.get(path, params={**signed(token=SECOND_TOKEN), "echostr": "hello"})
+    assert echo.status_code == 200 and echo.text == "hello"
+    answer = reply_text(client.post(path, params=signed(token=SECOND_TOKEN), content=text_xml(user, "转人工").encode()))
+    assert answer
+    boss = agent_client(services, "boss")
+    handoff = next(h for h in boss.get("/agent/api/queue").json()["handoffs"]
+                   if h["conversation_id"] == f"wechat:{SECOND_ACCOUNT}:{user}")
+    assert handoff["company"] == "tianfu" and handoff["company_name"] == "天富热电"   # the account binds its company
+    assert boss.post(f"/agent/api/handoffs/{handoff['id']}/claim").status_code == 200
+    boss.post(f"/agent/api/handoffs/{handoff['id']}/messages", json={"text": "天富热电客服为您服务。"})
+    deadline = time.monotonic() + 15
+    while "天富热电客服为您服务。" not in services.wechat.texts_to(user) and time.monotonic() < deadline:
+        time.sleep(0.3)
+    sent = [m for m in services.wechat.sent if m["touser"] == user]
+    assert sent and {m["_appid"] for m in sent} == {SECOND_APP_ID}   # through the account the customer wrote to

@@ -1,5 +1,6 @@
 """A local stand-in for api.weixin.qq.com (which cannot be reached here), speaking its wire format: access
-tokens, 客服消息 and 模板消息, with WeChat's error codes for an expired token and the 48-hour window."""
+tokens (one per official account's app id), 客服消息 and 模板消息, with WeChat's error codes for an expired token and
+the 48-hour window. Each message accepted records the app id whose token sent it (`_appid`)."""
 from __future__ import annotations
 
 import json
@@ -16,7 +17,7 @@ class FakeWeChat:
         self.templates: list[dict] = []
         self.token_requests = 0
         self.expire_next_token = False
-        self._token = 0
+        self._tokens: dict[str, int] = {}     # app id -> the number of its current token
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -49,10 +50,11 @@ class FakeWeChat:
             def do_GET(self) -> None:
                 url = urlparse(self.path)
                 if url.path == "/cgi-bin/token":
+                    appid = parse_qs(url.query).get("appid", [""])[0]
                     with fake._lock:
                         fake.token_requests += 1
-                        fake._token += 1
-                        token = f"TOKEN{fake._token}"
+                        fake._tokens[appid] = fake._tokens.get(appid, 0) + 1
+                        token = f"TOKEN.{appid}.{fake._tokens[appid]}"
                     return self._json({"access_token": token, "expires_in": 7200})
                 self._json({"errcode": 40001, "errmsg": "invalid credential"})
 
@@ -64,8 +66,10 @@ class FakeWeChat:
                     if fake.expire_next_token:
                         fake.expire_next_token = False
                         return self._json({"errcode": 42001, "errmsg": "access_token expired"})
-                    if token != f"TOKEN{fake._token}":
+                    appid = token.split(".")[1] if token.count(".") == 2 else ""
+                    if token != f"TOKEN.{appid}.{fake._tokens.get(appid)}":
                         return self._json({"errcode": 40001, "errmsg": "invalid credential"})
+                    body["_appid"] = appid
                 if url.path == "/cgi-bin/message/custom/send":
                     if body.get("touser") == OUTSIDE_WINDOW_OPENID:
                         return self._json({"errcode": 45015, "errmsg": "response out of time limit"})

@@ -55,7 +55,19 @@ async def test_the_ticket_body_follows_the_contract(gateway, dispatcher, domain)
     assert request["body"] == {
         "type": "repair", "utility": "gas", "conversation_id": "web:3f2a", "channel": "web",
         "contact_phone": "13812345678", "account_no": None, "address": "幸福小区8栋1单元1201",
-        "description": "燃气表不走字了", "priority": "normal", "customer_type": None, "external_pipeline": None}
+        "description": "燃气表不走字了", "priority": "normal", "customer_type": None, "external_pipeline": None,
+        "company": None, "area": None}   # unbound, and two companies supply gas: nobody's promise is assumed
+
+
+async def test_the_company_chosen_in_the_form_and_the_area_go_with_the_ticket(gateway, dispatcher, domain) -> None:
+    tracker = confirmed_form(slots={"utility": "电力", "ticket_company": "grid", "service_area": "remote"})
+    await ActionCreateTicket().run(dispatcher, tracker, domain)
+    [request] = gateway.ticket_requests
+    assert request["body"]["company"] == "grid" and request["body"]["area"] == "remote"
+    bound = confirmed_form(slots={"utility": "电力", "ticket_company": "grid", "company": "tianfu"},
+                           message_id="msg-2")
+    await ActionCreateTicket().run(dispatcher, bound, domain)
+    assert gateway.ticket_requests[1]["body"]["company"] == "tianfu", "the conversation's own company wins"
 
 
 async def test_the_same_request_sent_again_is_one_ticket(gateway, dispatcher, domain) -> None:

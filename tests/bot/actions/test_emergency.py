@@ -14,6 +14,7 @@ from tests.bot.trackers import entity, make_tracker, texts
     ("电线掉地上了还在冒火花", "电力", "utter_safety_live_wire"),
     ("暖气管爆了热水往外喷", "供热", "utter_safety_hot_water"),
     ("燃气灶着火了", "燃气", "utter_safety_fire"),
+    ("我老公在家被电打了", None, "utter_safety_electric_shock"),
     ("快来人啊出事了", None, "utter_safety_gas_leak"),
 ])
 async def test_safety_instructions_come_first(gateway, dispatcher, domain, text, utility, first_response) -> None:
@@ -23,12 +24,15 @@ async def test_safety_instructions_come_first(gateway, dispatcher, domain, text,
     assert {"event": "slot", "name": "handoff_requested", "value": True, "timestamp": None} in events
 
 
-async def test_gas_leak_advice_is_what_saves_lives(gateway, dispatcher, domain) -> None:
-    await ActionReportEmergency().run(dispatcher, make_tracker("有煤气味", "report_emergency"), domain)
+@pytest.mark.parametrize("company, promise", [("kunlun", True), ("tianfu", False), (None, False)])
+async def test_gas_leak_advice_is_what_saves_lives(gateway, dispatcher, domain, company, promise) -> None:
+    """Only 昆仑燃气's handbook promises the crew sets out at once: its customers hear it, nobody else does."""
+    slots = {"company": company} if company else {}
+    await ActionReportEmergency().run(dispatcher, make_tracker("有煤气味", "report_emergency", slots=slots), domain)
     safety, next_steps, ticket = texts(dispatcher, domain)
     for advice in ("不要开关电灯", "不要点火", "打开门窗", "离开", "室外", "24小时抢险电话"):
         assert advice in safety
-    assert "立即出发" in next_steps
+    assert ("立即出发" in next_steps) is promise and ("天然气客户标准化服务指导手册" in next_steps) is promise
     assert "紧急抢修工单" in ticket and dispatcher.messages[2]["ticket_no"] == "BX20261123-0001"
 
 

@@ -18,6 +18,7 @@ from bot.actions.forms import (
     describes_problem,
     mask_phone,
     parse_address,
+    parse_area,
     parse_phone,
     utility_in_text,
 )
@@ -118,10 +119,10 @@ def test_the_first_message_counts_as_description_only_when_it_says_what_is_wrong
 async def test_the_first_message_fills_utility_and_description(dispatcher, domain) -> None:
     text = "我家燃气表不走字了"
     tracker = form_tracker(text, "report_fault", None, candidates={"utility": "燃气"},
-                           entities=[entity("utility", "燃气")])
+                           entities=[entity("utility", "燃气")], slots={"company": "kunlun"})
     events = await ValidateRepairForm().run(dispatcher, tracker, domain)
     assert slot_values(events) == {"utility": "燃气", "description": text, "ticket_confirmed": None,
-                                        "invalid_answers": None, "ticket_retry": None}
+                                        "invalid_answers": None, "ticket_retry": None, "requested_slot": "address"}
     assert dispatcher.messages == []
 
 
@@ -313,7 +314,7 @@ async def test_a_non_residential_gas_customer_is_asked_about_the_outside_pipelin
 @pytest.mark.parametrize("utility, kind", [("电力", "非居民用户"), ("燃气", "居民用户")])
 async def test_nobody_else_is_asked_about_the_pipeline(dispatcher, domain, utility, kind) -> None:
     tracker = form_tracker(kind, "inform", "customer_type", form="installation_form",
-                           slots={"utility": utility}, candidates={"customer_type": kind})
+                           slots={"utility": utility, "company": "tianfu"}, candidates={"customer_type": kind})
     events = slot_values(await ValidateInstallationForm().run(dispatcher, tracker, domain))
     assert events["requested_slot"] == "address"
 
@@ -356,6 +357,9 @@ async def test_a_complaint_keeps_what_the_first_message_said(dispatcher, domain)
 def test_every_slot_of_every_form_has_a_short_question(domain) -> None:
     for form, spec in domain["forms"].items():
         for slot in spec["required_slots"]:
+            if f"action_ask_{slot}" in domain["actions"]:
+                assert f"action_ask_{slot}" in QUESTIONS[slot], (form, slot)   # a question with its own buttons
+                continue
             asked = [f"utter_ask_{form}_{slot}", f"utter_ask_{slot}"]
             response = next(r for r in asked if r in domain["responses"])
             assert response in QUESTIONS.get(slot, ()) + IDENTITY_QUESTIONS, (form, slot)
@@ -373,3 +377,61 @@ def test_odd_unicode_never_becomes_part_of_a_number_or_an_address() -> None:
     assert parse_phone("13\u200d812345678") == "13812345678"
     zalgo = "幸福小区8栋1单元1201" + "\u0336\u0337\u0338" * 3
     assert parse_address(zalgo) == "幸福小区8栋1单元1201"
+
+
+# -- whose promises: the company and, for a 国家电网 repair, the area --------------------------------------------
+
+async def _required(action, dispatcher, domain, slots: dict[str, Any], form: str = "repair_form") -> list[str]:
+    tracker = form_tracker("好的", "affirm", "description", form=form, slots=slots)
+    return await action.required_slots(action.domain_slots(domain), dispatcher, tracker, domain)
+
+
+@pytest.mark.parametrize("slots, asked", [
+    ({"utility": "燃气"}, True),                          # 昆仑燃气 and 天富热电 both supply gas
+    ({"utility": "电力"}, True),                          # 国家电网 and 天富热电
+    ({"utility": "供热"}, False),                         # only 天富热电: nothing to ask
+    ({"utility": "燃气", "company": "kunlun"}, False),    # bound by the channel or named earlier
+])
+async def test_an_unbound_ticket_asks_which_company_only_when_several_serve_the_utility(
+        dispatcher, domain, slots, asked) -> None:
+    for action, form in ((ValidateRepairForm(), "repair_form"), (ValidateComplaintForm(), "complaint_form"),
+                         (ValidateInstallationForm(), "installation_form")):
+        assert ("ticket_company" in await _required(action, dispatcher, domain, slots, form)) is asked, form
+
+
+async def test_the_company_question_offers_the_companies_of_that_utility(dispatcher, domain) -> None:
+    from bot.actions.ticket_company import ActionAskTicketCompany
+
+    await ActionAskTicketCompany().run(dispatcher, form_tracker("燃气表坏了", "report_fault", "ticket_company",
+                                                                slots={"utility": "电力"}), domain)
+    [question] = dispatcher.messages
+    assert [b["title"] for b in question["buttons"]] == ["天富热电", "国家电网", "不清楚"]
+    assert "电力" in question["text"]
+
+
+@pytest.mark.parametrize("said, kept, bound", [("天富热电", "tianfu", "tianfu"), ("国家电网的", "grid", "grid"),
+                                               ("不清楚", "unknown", None), ("昆仑燃气", None, None)])
+async def test_the_company_answer_binds_the_conversation(dispatcher, domain, said, kept, bound) -> None:
+    tracker = form_tracker(said, "inform", "ticket_company", slots={"utility": "电力"},
+                           candidates={"ticket_company": said})
+    values = slot_values(await ValidateRepairForm().run(dispatcher, tracker, domain))
+    assert values["ticket_company"] == kept and values.get("company") == bound
+    if kept is None:     # 昆仑燃气 supplies no electricity: explained, asked again
+        assert responses(dispatcher)[0] == "utter_invalid_ticket_company"
+
+
+@pytest.mark.parametrize("slots, asked", [
+    ({"utility": "电力", "company": "grid", "address": "幸福小区8栋1单元1201"}, True),
+    ({"utility": "电力", "company": "grid", "address": "红旗乡东湾村三组12号"}, False),   # the address says rural
+    ({"utility": "电力", "company": "tianfu", "address": "幸福小区8栋1单元1201"}, False),  # Tianfu: no arrival time
+    ({"utility": "电力", "ticket_company": "grid", "address": "幸福小区8栋"}, True),
+    ({"utility": "燃气", "company": "kunlun", "address": "幸福小区8栋"}, False),
+])
+async def test_a_grid_electricity_repair_asks_town_countryside_or_remote(dispatcher, domain, slots, asked) -> None:
+    assert ("service_area" in await _required(ValidateRepairForm(), dispatcher, domain, slots)) is asked
+
+
+@pytest.mark.parametrize("said, area", [("城区", "urban"), ("县城里", "urban"), ("农村", "rural"), ("在乡镇上", "rural"),
+                                        ("偏远山区", "remote"), ("牧区", "remote"), ("不知道", None)])
+def test_the_area_answer_is_read(said: str, area: str | None) -> None:
+    assert parse_area(said) == area
