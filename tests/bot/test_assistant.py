@@ -8,8 +8,12 @@ import redis
 pytestmark = pytest.mark.stack
 
 
-def replies(assistant, conversation: str, text: str) -> list[str]:
-    return [m.get("text", "") for m in assistant.say(conversation, text)]
+KUNLUN = {"company": "kunlun"}   # bound by the channel (the first message's metadata), as the gateway does
+GRID = {"company": "grid"}
+
+
+def replies(assistant, conversation: str, text: str, metadata: dict | None = None) -> list[str]:
+    return [m.get("text", "") for m in assistant.say(conversation, text, metadata)]
 
 
 def test_a_payment_question_is_answered_from_the_handbook_with_its_source(assistant, conversation) -> None:
@@ -102,19 +106,19 @@ def test_a_question_about_a_complaint_already_made_gets_the_rule_not_a_lookup(as
 
 
 def test_a_request_starts_its_form(assistant, conversation) -> None:
-    asked = "\n".join(replies(assistant, conversation, "停电了 帮我报修"))
+    asked = "\n".join(replies(assistant, conversation, "停电了 帮我报修", GRID))
     assert "遇到了什么问题" in asked or "地址" in asked, asked
     assert "依据《" not in asked, "a request gets the form, not an answer"
 
 
 def test_a_fault_with_a_question_gets_the_time_limit_then_the_form(assistant, conversation) -> None:
-    said = replies(assistant, conversation, "燃气表坏了 多久能来修")
+    said = replies(assistant, conversation, "燃气表坏了 多久能来修", KUNLUN)
     assert "24小时" in said[0] and "依据《" in said[0]
     assert "地址" in said[-1]
 
 
 def test_a_question_inside_a_form_is_answered_and_the_form_asks_again(assistant, conversation) -> None:
-    assert "地址" in replies(assistant, conversation, "我家燃气表不走字了")[-1]
+    assert "地址" in replies(assistant, conversation, "我家燃气表不走字了", KUNLUN)[-1]
     said = replies(assistant, conversation, "你们一般多久能上门？")
     assert any("24小时" in r for r in said), said
     assert "地址" in said[-1], "the same question of the form again"
@@ -122,7 +126,7 @@ def test_a_question_inside_a_form_is_answered_and_the_form_asks_again(assistant,
 
 
 def test_a_question_at_the_readback_is_answered_and_the_readback_repeated(assistant, conversation) -> None:
-    replies(assistant, conversation, "我家燃气表不走字了")
+    replies(assistant, conversation, "我家燃气表不走字了", KUNLUN)
     replies(assistant, conversation, "幸福小区8栋1单元1201")
     replies(assistant, conversation, "13812345678")
     assert "信息对吗" in replies(assistant, conversation, "跳过")[-1]
@@ -134,3 +138,29 @@ def test_a_question_at_the_readback_is_answered_and_the_readback_repeated(assist
 def test_two_utilities_in_one_question_are_answered_in_labelled_parts(assistant, conversation) -> None:
     answer = "\n".join(replies(assistant, conversation, "燃气报修和电力报修各多久到"))
     assert "【燃气" in answer and "24小时" in answer and "【电力" in answer and "40分钟" in answer
+
+
+# ---- Whose promises: the company, and the area of a 国家电网 repair ---------------------------------------------
+
+def test_an_unbound_gas_repair_asks_which_company_and_the_answer_binds_the_conversation(assistant, conversation) -> None:
+    asked = replies(assistant, conversation, "我家燃气表不走字了")[-1]
+    assert "哪家公司" in asked and "昆仑燃气" in asked and "天富热电" in asked
+    assert "地址" in replies(assistant, conversation, "天富热电")[-1]
+    replies(assistant, conversation, "幸福小区8栋1单元1201")
+    replies(assistant, conversation, "13812345678")
+    replies(assistant, conversation, "跳过")
+    announcement = "\n".join(replies(assistant, conversation, "对的"))
+    [ticket] = [t for t in assistant.gateway.tickets.values() if t["body"]["conversation_id"] == conversation]
+    assert ticket["body"]["company"] == "tianfu"
+    assert "天富热电没有公布处理时限" in announcement and "24小时" not in announcement
+    later = "\n".join(replies(assistant, conversation, "用电方面投诉一般多久答复"))   # bound from now on:
+    assert "5个工作日" in later and "国家电网" not in later                              # 天富热电's rule, not 95598's
+
+
+def test_a_grid_electricity_repair_asks_the_area_unless_the_address_says_it(assistant, conversation) -> None:
+    replies(assistant, conversation, "家里停电了 帮我报修", GRID)
+    assert "城区、农村" in replies(assistant, conversation, "幸福小区8栋1单元1201")[-1]
+    assert "电话" in replies(assistant, conversation, "农村")[-1]
+    village = f"{conversation}-village"
+    replies(assistant, village, "家里停电了 帮我报修", GRID)
+    assert "电话" in replies(assistant, village, "红旗乡东湾村三组12号")[-1], "the address says countryside"
