@@ -32,6 +32,7 @@ SLA_TABLE: dict[tuple[str, str, str, str | None], str | None] = {
     ("installation", "gas", "kunlun", "non_residential_external"): "gas.installation.nonresidential_external",
     ("installation", "gas", "kunlun", "non_residential"): "gas.installation.nonresidential_no_external",
     ("complaint", "gas", "kunlun", None): "gas.complaint.reply",
+    ("complaint", "gas", "tianfu", None): "gas.complaint_reply.tianfu",
     ("complaint", "electricity", "grid", None): "electricity.complaint_reply.grid",
     ("complaint", "electricity", "tianfu", None): "electricity.complaint_reply.tianfu",
     ("complaint", "heat", "tianfu", None): "heat.complaint_reply.tianfu",
@@ -40,6 +41,7 @@ SLA_TABLE: dict[tuple[str, str, str, str | None], str | None] = {
     ("complaint", "electricity", "tianfu", "report"): "electricity.report_reply.tianfu",
     ("complaint", "heat", "tianfu", "report"): "heat.report_reply.tianfu",
     ("complaint", "gas", "kunlun", "report"): None,     # Kunlun's handbook gives no limit for 举报
+    ("complaint", "gas", "tianfu", "report"): "gas.report_reply.tianfu",
 }
 AREAS = ("urban", "rural", "remote")
 _REPORT = re.compile(r"举报|检举|揭发")

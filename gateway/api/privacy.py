@@ -1,7 +1,9 @@
 """A customer's data on their request (PIPL): supervisors export it or erase it. Every call is audited."""
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query
+from typing import Annotated
+
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, model_validator
 
 from gateway.api.deps import RedisDep, SessionDep, SupervisorDep
@@ -30,13 +32,9 @@ class CustomerRequest(BaseModel):
 
 
 @router.get("/export")
-async def export(session: SessionDep, supervisor: SupervisorDep,
-                 phone: str | None = Query(default=None, pattern=PHONE),
-                 conversation_id: str | None = Query(default=None, pattern=CONVERSATION)) -> dict:
+async def export(who: Annotated[CustomerRequest, Query()], session: SessionDep, supervisor: SupervisorDep) -> dict:
     """Everything stored about one customer (their conversations, messages, ratings and tickets), unmasked."""
-    if (phone is None) == (conversation_id is None):
-        raise HTTPException(422, "请提供客户的手机号或一个会话编号（二选一）")
-    return await export_customer(session, Customer(phone, conversation_id, supervisor.company), supervisor.username)
+    return await export_customer(session, who.customer(supervisor.company), supervisor.username)
 
 
 @router.post("/erase")

@@ -61,6 +61,9 @@ def test_quick_replies_are_buttons_that_send_their_payload(customer: Page) -> No
     chip = customer.locator(".chip", has_text="登记报修").first
     expect(chip).to_be_visible(timeout=15000)
     chip.click()
+    # an unbound widget: whose customer is asked first, with the companies that supply gas as buttons
+    expect(customer.locator(".msg-bot").last).to_contain_text("哪家公司", timeout=15000)
+    customer.locator(".chip", has_text="昆仑燃气").last.click()
     expect(customer.locator(".msg-bot").last).to_contain_text("遇到了什么问题", timeout=15000)
 
 

@@ -32,7 +32,7 @@ def test_a_ticket_needs_an_idempotency_key_and_valid_fields(internal) -> None:
 
 
 def test_a_repair_ticket_gets_a_readable_number_and_the_handbook_deadline(internal) -> None:
-    response = internal.post("/internal/tickets", json=REPAIR, headers=key())
+    response = internal.post("/internal/tickets", json={**REPAIR, "company": "kunlun"}, headers=key())
     assert response.status_code == 201
     ticket = response.json()
     assert re.fullmatch(r"BX\d{8}-\d{4}", ticket["ticket_no"])
@@ -78,12 +78,13 @@ def test_ticket_numbers_are_unique_under_concurrent_creation(services) -> None:
 
 
 def test_an_installation_deadline_depends_on_the_customer_type(internal) -> None:
-    base = {**REPAIR, "type": "installation", "description": "新房开通燃气"}
+    base = {**REPAIR, "type": "installation", "description": "新房开通燃气", "company": "kunlun"}
     residential = internal.post("/internal/tickets", json={**base, "customer_type": "residential"}, headers=key()).json()
     shop = internal.post("/internal/tickets", json={**base, "customer_type": "non_residential",
                                                     "external_pipeline": True}, headers=key()).json()
     assert residential["ticket_no"].startswith("BZ")
     assert (residential["sla"]["value"], shop["sla"]["value"]) == (7, 35)
+    assert residential["due_at"] is None, "the clock starts when the conditions are met (具备施工条件)"
 
 
 def test_a_customer_sees_only_their_own_tickets(internal) -> None:
@@ -131,7 +132,10 @@ def test_a_ticket_gets_the_promise_of_its_conversations_company(client, internal
     body = {**REPAIR, "utility": "electricity", "address": "红星村三组12号"}
     theirs = internal.post("/internal/tickets", headers=key(), json={**body, "conversation_id": tianfu}).json()
     assert theirs["company"] == "tianfu" and theirs["due_at"] is None and theirs["sla"] is None
-    village = internal.post("/internal/tickets", headers=key(), json={**body, "conversation_id": unbound}).json()
+    unknown = internal.post("/internal/tickets", headers=key(), json={**body, "conversation_id": unbound}).json()
+    assert unknown["sla"] is None, "unbound and not told whose customer: no company's time is promised"
+    grid = client.post("/api/widget/session", json={"company": "grid"}).json()["conversation_id"]
+    village = internal.post("/internal/tickets", headers=key(), json={**body, "conversation_id": grid}).json()
     assert village["sla"]["value"] == 85, "a village gets the 95598 rural arrival time, not the town's 40 minutes"
     assert client.post("/api/widget/session", json={"company": "acme"}).status_code == 422
     assert {"id": "tianfu", "name": "天富热电", "utilities": ["electricity", "heat", "gas"]} in \

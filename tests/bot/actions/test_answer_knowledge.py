@@ -82,7 +82,7 @@ async def test_the_utility_given_next_answers_the_pending_question(dispatcher, d
                            slots={"kb_pending_question": "投诉多久给答复", "kb_pending_intent": "ask_process"})
     events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [reply] = texts(dispatcher, domain)
-    assert "48小时" in reply and reply.startswith("【燃气】")
+    assert "【燃气·昆仑燃气】" in reply and "48小时" in reply, "the gas rules of each company that supplies gas"
     assert SlotSet("kb_pending_question", None) in events
 
 
@@ -121,3 +121,28 @@ async def test_two_questions_in_one_message_get_a_part_each(dispatcher, domain) 
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     reply = dispatcher.messages[0]["text"]
     assert "营业厅" in reply and "24小时" in reply and reply.count("依据《") >= 2
+
+
+async def test_a_gas_complaint_question_gets_the_customers_own_companys_rule(dispatcher, domain) -> None:
+    """Unbound: each company's rule, labelled with its name; bound: only that company's, never the other's."""
+    question = ("燃气投诉多久给答复", "ask_process", [entity("utility", "燃气")])
+    await ActionAnswerKnowledge().run(dispatcher, make_tracker(*question), domain)
+    [unbound] = texts(dispatcher, domain)
+    assert "【燃气·昆仑燃气】" in unbound and "48小时" in unbound
+    assert "【燃气·天富热电】" in unbound and "5个工作日内答复" in unbound
+    for company, own, other in (("kunlun", "48小时", "天富热电"), ("tianfu", "5个工作日内答复", "48小时")):
+        dispatcher.messages.clear()
+        await ActionAnswerKnowledge().run(dispatcher, make_tracker(*question, slots={"company": company}), domain)
+        [reply] = texts(dispatcher, domain)
+        assert own in reply and other not in reply, (company, reply)
+
+
+async def test_an_electricity_complaint_question_follows_the_company(dispatcher, domain) -> None:
+    question = ("用电投诉多久答复", "ask_process", [entity("utility", "电力")])
+    await ActionAnswerKnowledge().run(dispatcher, make_tracker(*question, slots={"company": "grid"}), domain)
+    [grid] = texts(dispatcher, domain)
+    assert "5日内" in grid and "天富热电" not in grid
+    dispatcher.messages.clear()
+    await ActionAnswerKnowledge().run(dispatcher, make_tracker(*question, slots={"company": "tianfu"}), domain)
+    [tianfu] = texts(dispatcher, domain)
+    assert "5个工作日" in tianfu and "《天富热电客户服务规范》" in tianfu

@@ -22,11 +22,17 @@ def test_a_question_whose_answer_differs_by_utility_is_answered_for_each() -> No
     assert {"gas", "electricity"} <= set(decision.utilities)
 
 
-def test_a_known_utility_answers_directly_from_that_utility() -> None:
-    decision = SEARCH.decide("投诉多久给答复", utility="gas", intent="ask_process")
+def test_a_known_utility_and_company_answers_directly_from_them() -> None:
+    decision = SEARCH.decide("投诉多久给答复", utility="gas", intent="ask_process", company="kunlun")
     assert decision.outcome is Outcome.ANSWER
     assert decision.entry.id == "gas.complaint.reply"
     assert "48小时" in decision.entry.answer
+
+
+def test_an_unbound_gas_complaint_question_gets_each_companys_rule() -> None:
+    decision = SEARCH.decide("投诉多久给答复", utility="gas", intent="ask_process")
+    assert decision.outcome is Outcome.EACH
+    assert {e.id for e in decision.parts} == {"gas.complaint.reply", "gas.complaint.tianfu"}
 
 
 def test_unrelated_questions_find_nothing() -> None:
