@@ -72,6 +72,19 @@ drills: train  ## Failure drills: pinning, gateway restart, Redis restart, actio
 clean:  ## Remove environments, models and results
 	rm -rf .venv bot/models bot/results .run
 
+LINT_VENV := .venv/lint
+LINT_STAMP := $(LINT_VENV)/.installed-$(shell sha1sum requirements-lint.txt | cut -c1-12)
+
+$(LINT_STAMP): requirements-lint.txt
+	@[ -x $(LINT_VENV)/bin/python ] || $(PYTHON311) -m venv $(LINT_VENV)
+	$(LINT_VENV)/bin/python -m pip install -q -r requirements-lint.txt
+	@rm -f $(LINT_VENV)/.installed-* && touch $@
+
+.PHONY: lint
+lint: $(LINT_STAMP)  ## ruff (style, imports, bugbear) and mypy (types), configured in pyproject.toml
+	$(LINT_VENV)/bin/ruff check .
+	$(LINT_VENV)/bin/mypy
+
 .PHONY: compose-test validate-manifests
 compose-test:  ## Build the compose stack, start it, smoke-test it through the gateway, then down -v (Docker started if none runs)
 	$(PYTHON311) scripts/compose_test.py

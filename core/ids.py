@@ -58,7 +58,7 @@ def ticket_no(prefix: str, number: int) -> str:
     return f"{prefix}-{number:04d}"
 
 
-def find_ticket_no(text: str) -> str | None:
+def find_ticket_no(text: str | None) -> str | None:
     """The canonical number (BX20261123-0007) in a text, typed or spoken with spaces; None when there is none."""
     match = TICKET_NO_IN_TEXT.search(text or "")
     if not match:

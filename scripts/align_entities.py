@@ -27,7 +27,9 @@ def _parse(line: str) -> tuple[str, list[tuple[int, int, str, str, str]]]:
         if meta.startswith("("):
             entity, value = meta[1:-1], surface
         else:
-            entity = re.search(r'"entity":\s*"([^"]+)"', meta).group(1)
+            named = re.search(r'"entity":\s*"([^"]+)"', meta)
+            assert named, meta
+            entity = named.group(1)
             found = re.search(r'"value":\s*"([^"]+)"', meta)
             value = found.group(1) if found else surface
         spans.append((start, start + len(surface), surface, entity, value))

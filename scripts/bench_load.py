@@ -292,8 +292,8 @@ def main() -> None:
         lines += [f"### {config.rasa_processes} Rasa process{'es' if config.rasa_processes > 1 else ''}"
                   + (" (conversations pinned by the gateway)" if config.rasa_processes > 1 else ""), ""]
         lines += table(config)
-        if config.cpu:
-            alone, direct_alone = config.one_at_a_time, config.one_at_a_time_direct
+        alone, direct_alone = config.one_at_a_time, config.one_at_a_time_direct
+        if config.cpu and alone is not None and direct_alone is not None:
             lines += [f"Customers served one at a time ({alone.messages} messages, no queueing): p50 "
                       f"{alone.percentile(50):.0f} ms, p99 {alone.percentile(99):.0f} ms through the gateway; "
                       f"p50 {direct_alone.percentile(50):.0f} ms, p99 {direct_alone.percentile(99):.0f} ms straight "

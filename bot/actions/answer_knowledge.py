@@ -96,7 +96,7 @@ class ActionAnswerKnowledge(Action):
             dispatcher.utter_message(text=fraud_warning(knowledge_base()))
             return _clear_pending()
 
-        events = self.answer(dispatcher, tracker, question, question_intent)
+        events = self.answer(dispatcher, tracker, question, question_intent) or []
         answered = [knowledge_base().by_id[e["value"]] for e in events
                     if e.get("event") == "slot" and e.get("name") == "kb_last_entry" and e.get("value")]
         if answered:
@@ -109,8 +109,8 @@ class ActionAnswerKnowledge(Action):
         fits and returns None."""
         # A question asked inside a form is about that form's topic (你们一般多久能上门？ in the repair form).
         form = (tracker.active_loop or {}).get("name")
-        hint = latest_topic(tracker) or TRIGGER_INTENTS.get(form) or intent
-        business = latest_entity(tracker, "business") or FORM_BUSINESS.get(form) or tracker.get_slot("business")
+        hint = latest_topic(tracker) or TRIGGER_INTENTS.get(form or "") or intent
+        business = latest_entity(tracker, "business") or FORM_BUSINESS.get(form or "") or tracker.get_slot("business")
         company = conversation_company(tracker)
         named = utilities_in_text(latest_text(tracker))
         if len(named) > 1:  # 燃气报修和电力报修各多久到: one labelled part for each
@@ -188,7 +188,7 @@ class ActionAnswerKnowledge(Action):
         parts = [answer_text(entry, with_company=len(entries) > 1) for entry in entries]
         if any(entry.intent == "ask_payment" for entry in entries):
             parts.append(anti_fraud_reminder(knowledge_base()))
-        offers = {_topic(e) for e in entries} - {None}
+        offers = {topic for topic in map(_topic, entries) if topic is not None}
         buttons = []
         if len(offers) == 1:
             prompt, title, payload, _ = FORM_OFFERS[offers.pop()]

@@ -20,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 def describe(ticket: dict[str, Any]) -> str:
     due = f"，承诺{ticket['due_text']}处理" if ticket.get("due_text") else ""
-    return f"{ticket['ticket_no']}（{KINDS.get(ticket.get('type'), '工单')}）：{ticket.get('status') or '状态未知'}{due}"
+    return f"{ticket['ticket_no']}（{KINDS.get(ticket.get('type') or '', '工单')}）：{ticket.get('status') or '状态未知'}{due}"
 
 
 def latest_note(ticket: dict[str, Any]) -> str | None:

@@ -75,7 +75,7 @@ def installation_description(tracker: Tracker) -> str:
 def ticket_text(ticket: dict[str, Any]) -> str:
     """Number (also in groups) and promised date with its source; no date when the gateway gave none."""
     number = ticket["ticket_no"]
-    lines = [f"您的{KINDS.get(ticket.get('type'), '工单')}已经登记好了，工单号是 {number}（{grouped_ticket_no(number)}）。"]
+    lines = [f"您的{KINDS.get(ticket.get('type') or '', '工单')}已经登记好了，工单号是 {number}（{grouped_ticket_no(number)}）。"]
     sla = ticket.get("sla") or {}
     citation = f"（{sla['citation']}）" if sla.get("citation") else ""
     if ticket.get("due_text") and not ticket.get("due_at"):   # an installation: the clock starts with its conditions

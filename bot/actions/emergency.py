@@ -101,7 +101,7 @@ class ActionReportEmergency(Action):
         if handed_off is not None:
             fire_elsewhere = hazard is Hazard.FIRE and utility != "燃气"   # an electrical fire, a fire at a radiator
             company = conversation_company(tracker)
-            steps = PROMISED_NEXT_STEPS.get((utility, company), NEXT_STEPS[utility])
+            steps = PROMISED_NEXT_STEPS.get((utility, company or ""), NEXT_STEPS[utility])
             dispatcher.utter_message(response=FIRE_NEXT_STEPS if fire_elsewhere else steps)
             events.append(SlotSet("handoff_requested", True))
         if ticket:

@@ -101,8 +101,9 @@ async def tickets_of(session: SessionDep, _: ServiceDep,
         return {"tickets": []}
     if ticket_no:
         ticket = await find(session, ticket_no)
-        own = ticket is not None and _owns(conversation, ticket)
-        return {"tickets": [as_dict(ticket, history=True)] if own else []}
+        if ticket is None or not _owns(conversation, ticket):
+            return {"tickets": []}
+        return {"tickets": [as_dict(ticket, history=True)]}
     mine = Ticket.customer_key == conversation.customer_key
     if conversation.verified_phone:
         mine = or_(mine, Ticket.contact_phone == conversation.verified_phone)

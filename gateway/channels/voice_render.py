@@ -139,7 +139,7 @@ def _ssml_sentence(sentence: str) -> str:
         elif kind == "date":
             parts.append(f'<say-as interpret-as="date" format="md">{escape(value)}</say-as>')
         else:
-            interpret = {"time": "time", "digits": "digits", "number": "cardinal"}[kind]
+            interpret = {"time": "time", "digits": "digits", "number": "cardinal"}[kind or "number"]
             parts.append(f'<say-as interpret-as="{interpret}">{escape(value)}</say-as>')
         position = match.end()
     parts.append(escape(sentence[position:]))

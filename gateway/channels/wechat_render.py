@@ -7,7 +7,8 @@ MAX_REPLY_BYTES = 2000   # WeChat truncates text replies a little above 2 KB
 
 
 def as_text(messages: list[dict[str, Any]]) -> str:
-    parts, buttons = [], []
+    parts: list[str] = []
+    buttons: list[dict[str, str]] = []
     for message in messages:
         if message.get("text"):
             parts.append(message["text"])
