@@ -21,12 +21,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.hazards import detect_hazard
 from core.masking import mask_text
 from gateway import events, handoffs, keys
+from gateway.config import Settings
 from gateway.conversations import add_bot_messages, add_message, get_or_create, last_customer_message_at, message_dict
-from gateway.models import Conversation
+from gateway.models import Conversation, Handoff
 from gateway.rasa_client import RasaClient, RasaUnavailable
 
 LOCK_SECONDS = 30
 UNAVAILABLE_NOTICE = "抱歉，系统暂时没能处理您的这条消息，请稍后再发一次。"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One customer message as every channel hands it over, parsed and verified at its edge."""
+    conversation_id: str
+    channel: str
+    text: str
+    client_id: str | None = None     # the channel's own message id: a retry of it is answered once
+    customer_key: str | None = None  # whose tickets the conversation sees (phone:<caller> on the phone)
+    company: str | None = None       # the company a new conversation is bound to (a WeChat account's); None: default
 
 
 @dataclass(frozen=True)
@@ -74,10 +86,8 @@ async def _remember(redis: Redis, dedupe_key: str, turn: Turn) -> None:
                     ex=keys.DEDUPE_TTL)
 
 
-async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation_id: str, channel: str,
-                 text: str, client_id: str | None = None, customer_key: str | None = None,
-                 company: str | None = None) -> Turn:
-    """company: the one the channel binds a new conversation to (a WeChat account's); None: the default."""
+async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound) -> Turn:
+    conversation_id, client_id = inbound.conversation_id, inbound.client_id
     async with redis.lock(keys.conversation_lock(conversation_id), timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
         dedupe_key = keys.dedupe(conversation_id, client_id) if client_id else None
         if dedupe_key:
@@ -92,15 +102,17 @@ async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, conversa
                 turn = Turn(messages, conversation.state if conversation else "bot")
                 await _remember(redis, dedupe_key, turn)
                 return turn
-        turn = await _handle(session, redis, rasa, conversation_id, channel, text, customer_key, dedupe_key, company)
+        turn = await _handle(session, redis, rasa, inbound, dedupe_key)
         if dedupe_key:
             await _remember(redis, dedupe_key, turn)
         return turn
 
 
-async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation_id: str, channel: str,
-                  text: str, customer_key: str | None, dedupe_key: str | None, company: str | None = None) -> Turn:
-    conversation = await get_or_create(session, conversation_id, channel, customer_key, company)
+async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound,
+                  dedupe_key: str | None) -> Turn:
+    text = inbound.text
+    conversation = await get_or_create(session, inbound.conversation_id, inbound.channel, inbound.customer_key,
+                                       inbound.company)
     previous_at = await last_customer_message_at(session, conversation.id)
     customer = await add_message(session, conversation.id, "customer", text)
     await session.commit()
@@ -122,3 +134,35 @@ async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, convers
     replies = await _to_bot(session, redis, rasa, conversation, text, previous_at, dedupe_key)
     await session.refresh(conversation)   # the bot may have handed off during this turn
     return Turn(replies, conversation.state)
+
+
+# -- Handoffs a channel asks for itself (the phone: silence twice, a failed transfer, the caller hanging up). They
+# go through here, like the bot's own handoffs, so the queue, the packet and the agents' events stay one path.
+
+async def request_human(session: AsyncSession, redis: Redis, settings: Settings, conversation: Conversation,
+                        reason: str, summary: str) -> Handoff:
+    """The conversation's open handoff, or a new one with the channel's reason."""
+    handoff = await handoffs.open_handoff(session, conversation.id)
+    if handoff is None:
+        handoff, _ = await handoffs.request(session, redis, settings, {
+            "conversation_id": conversation.id, "channel": conversation.channel, "reason": reason,
+            "priority": "normal", "customer": {"phone": conversation.verified_phone}, "summary": summary})
+    return handoff
+
+
+async def callback_instead(session: AsyncSession, redis: Redis, settings: Settings, conversation: Conversation,
+                           summary: str) -> str:
+    """A transfer that could not connect becomes a callback ticket (HD…); its number is returned."""
+    handoff = await request_human(session, redis, settings, conversation, "transfer_failed", summary)
+    return await handoffs.accept_callback(session, redis, handoff)
+
+
+async def customer_left(session: AsyncSession, redis: Redis, conversation_id: str, text: str) -> None:
+    """The customer went away (hung up) while still waiting in the queue: the handoff closes, unrated."""
+    handoff = await handoffs.open_handoff(session, conversation_id)
+    if handoff is not None and handoff.status == "waiting":
+        await handoffs.close(session, redis, handoff, "caller", rating=False, text=text)
+
+
+async def open_handoff(session: AsyncSession, conversation_id: str) -> Handoff | None:
+    return await handoffs.open_handoff(session, conversation_id)

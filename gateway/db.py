@@ -31,8 +31,11 @@ def make_engine(url: str) -> AsyncEngine:
     # hide_parameters: a failed statement's values (phone numbers, addresses) stay out of exceptions and logs.
     if url.startswith("sqlite"):
         return create_async_engine(async_url(url), connect_args={"timeout": 30}, hide_parameters=True)
-    return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True,
-                               hide_parameters=True)
+    # Timeouts: a connection attempt gives up after 5 s, a statement after 15 s, a wait for a pooled connection
+    # after 10 s; a stuck database then answers 503 instead of holding customers' requests open.
+    return create_async_engine(async_url(url), pool_size=10, max_overflow=20, pool_pre_ping=True, pool_timeout=10,
+                               hide_parameters=True,
+                               connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"})
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -20,6 +20,7 @@ from gateway.api import agent, internal, privacy, widget
 from gateway.bindings import load_bindings
 from gateway.body_limit import BodyLimit
 from gateway.channels import voice, wechat
+from gateway.channels.step import ChannelContext
 from gateway.channels.wechat_accounts import WeChatApis, configured_accounts
 from gateway.channels.wechat_delivery import deliver_forever
 from gateway.config import Settings, get_settings
@@ -75,8 +76,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         app.state.settings = settings
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.redis = Redis.from_url(settings.redis_url)
+        # Every command times out (5 s; connecting 2 s): a hung Redis answers 503, it does not hang the gateway.
+        # Subscriptions wait with their own timeouts (events.stream, wechat_delivery).
+        app.state.redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2,
+                                         health_check_interval=30)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        app.state.channel = ChannelContext(app.state.sessionmaker, app.state.redis, app.state.rasa, settings)
         app.state.widget_tokens = WidgetTokens(settings.session_secret, settings.widget_token_max_age_days)
         tasks = [asyncio.create_task(_callback_offers(app)), asyncio.create_task(_retention(app))]
         app.state.wechat_accounts = configured_accounts(settings, load_bindings(settings.bindings_file))

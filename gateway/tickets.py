@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ids
 from core.ids import TicketStatus
+from core.labels import FINAL_STATUSES
 from core.masking import mask_text
 from gateway.clock import CHINA, now
 from gateway.models import AuditRecord, IdempotencyRecord, Ticket, TicketCounter, TicketEvent
@@ -32,7 +33,7 @@ TRANSITIONS = {
     S.CLOSED: set(),
     S.REFUSED: set(),
 }
-FINAL = {S.CLOSED.value, S.REFUSED.value, S.DONE.value}
+FINAL = {status.value for status in FINAL_STATUSES}
 
 
 class IdempotencyConflict(Exception):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 
 from core import ids
+from core.labels import console_labels
 from core.masking import mask_text, mask_value
 from gateway import events, handoffs, keys
 from gateway.api.deps import AgentDep, AgentIdentity, RedisDep, SessionDep, SettingsDep
@@ -85,6 +86,12 @@ async def login(body: Login, request: Request, response: Response, session: Sess
     session.add(AuditRecord(actor=agent.username, action="agent.login", target=agent.username))
     await session.commit()
     return {"username": agent.username, "role": agent.role, "company": agent.company}
+
+
+@router.get("/labels")
+async def labels(agent: AgentDep) -> dict:
+    """What the console shows for each code (channels, reasons, ticket kinds and statuses, companies)."""
+    return console_labels({c.id: c.name for c in companies().values()})
 
 
 @router.post("/logout", status_code=204)

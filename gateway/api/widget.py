@@ -4,14 +4,15 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import select
 
 from gateway import events, keys
-from gateway.api.deps import ConversationDep, RasaDep, RedisDep, SessionDep, SettingsDep
-from gateway.chat import BotUnavailable, handle
+from gateway.api.deps import ConversationDep, RedisDep, SessionDep, SettingsDep
+from gateway.channels.step import ChannelContext, channel_context, converse
+from gateway.chat import BotUnavailable, Inbound
 from gateway.conversations import get_or_create, message_dict, transcript
 from gateway.models import Conversation, Handoff, Rating
 from gateway.strict_json import StrictJSONRoute
@@ -77,8 +78,8 @@ async def _rate_limited(redis, conversation_id: str, limit: int) -> bool:
 
 
 @router.post("/messages")
-async def send(body: MessageIn, conversation_id: ConversationDep, session: SessionDep, redis: RedisDep,
-               rasa: RasaDep, settings: SettingsDep) -> dict:
+async def send(body: MessageIn, conversation_id: ConversationDep, redis: RedisDep, settings: SettingsDep,
+               ctx: Annotated[ChannelContext, Depends(channel_context)]) -> dict:
     text = body.text.strip()
     if not text:
         raise HTTPException(422, "消息不能为空")
@@ -87,7 +88,7 @@ async def send(body: MessageIn, conversation_id: ConversationDep, session: Sessi
     if await _rate_limited(redis, conversation_id, settings.messages_per_minute):
         raise HTTPException(429, "发送太频繁了，请稍后再试")
     try:
-        turn = await handle(session, redis, rasa, conversation_id, "web", text, body.client_id)
+        turn = await converse(ctx, Inbound(conversation_id, "web", text, body.client_id))
     except BotUnavailable as error:
         raise HTTPException(503, "抱歉，智能助手暂时无法回复，您的消息已保存，请稍后再试。") from error
     return {"messages": turn.messages, "state": turn.state}

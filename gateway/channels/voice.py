@@ -14,7 +14,7 @@ import json
 from html import escape
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, HTTPException
 from pydantic import BaseModel, Field
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -23,16 +23,17 @@ from sqlalchemy.exc import DBAPIError
 from core import ids
 from core.hazards import detect_hazard
 from core.masking import mask_text
-from gateway import handoffs, keys
+from gateway import chat, keys
 from gateway.bindings import current_bindings
-from gateway.channels import options
+from gateway.channels.step import ChannelContext, buttons_of, channel_context, converse
 from gateway.channels.voice_render import REPEAT_KEY, render
-from gateway.chat import BotUnavailable, handle
+from gateway.chat import BotUnavailable, Inbound
 from gateway.conversations import get_or_create
 from gateway.models import Conversation
 from gateway.security import service_token_valid
 from gateway.strict_json import StrictJSONRoute
 
+Context = Annotated[ChannelContext, Depends(channel_context)]
 router = APIRouter(prefix="/voice/v1", tags=["voice"], route_class=StrictJSONRoute)
 TURN_TTL = 3600
 GREETING = ("您好，这里是燃气、电力、供热智能客服。请直接说出您的问题，比如怎么缴费、报修，或者查询工单。"
@@ -91,8 +92,9 @@ class Reply(BaseModel):
     action: Action = Field(default_factory=Action)
 
 
-def require_platform(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    settings = request.app.state.settings
+def require_platform(ctx: Annotated[ChannelContext, Depends(channel_context)],
+                     authorization: Annotated[str | None, Header()] = None) -> None:
+    settings = ctx.settings
     if not settings.voice_token:
         raise HTTPException(404, "voice is not configured")
     if not service_token_valid(authorization.removeprefix("Bearer ").strip() if authorization else None,
@@ -122,9 +124,9 @@ async def _save(redis: Redis, call_id: str, state: dict) -> None:
 
 
 @router.post("/calls", status_code=201)
-async def start(body: CallStart, request: Request, _: Platform) -> Reply:
+async def start(body: CallStart, ctx: Context, _: Platform) -> Reply:
     """A new call: the caller's number identifies the customer (their tickets with that contact phone)."""
-    async with request.app.state.sessionmaker() as session:
+    async with ctx.sessionmaker() as session:
         conversation = await get_or_create(session, ids.conversation_id(ids.Channel.VOICE, body.call_id), "voice", f"phone:{body.caller}",
                                            company=current_bindings().for_called_number(body.called))
         if body.caller.isdigit():
@@ -133,35 +135,26 @@ async def start(body: CallStart, request: Request, _: Platform) -> Reply:
     return _said(GREETING, expect=Expect(dtmf_max_digits=1))
 
 
-async def _transfer(request: Request, conversation: Conversation, reason: str, say: str) -> Reply:
-    app = request.app
-    async with app.state.sessionmaker() as session:
-        handoff = await handoffs.open_handoff(session, conversation.id)
-        if handoff is None:
-            handoff, _ = await handoffs.request(session, app.state.redis, app.state.settings, {
-                "conversation_id": conversation.id, "channel": "voice", "reason": reason, "priority": "normal",
-                "customer": {"phone": conversation.verified_phone}, "summary": f"电话客户，{say}"})
+async def _transfer(ctx: ChannelContext, conversation: Conversation, reason: str, say: str) -> Reply:
+    async with ctx.sessionmaker() as session:
+        handoff = await chat.request_human(session, ctx.redis, ctx.settings, conversation, reason, f"电话客户，{say}")
     queue = "emergency" if handoff.priority == "emergency" else "general"
     return _said(say, action=Action(type="transfer", queue=queue, priority=handoff.priority, handoff_id=handoff.id),
                  barge_in=False, expect=Expect(speech=False, dtmf_max_digits=0))
 
 
-async def _to_assistant(request: Request, conversation: Conversation, text: str) -> Reply:
-    app = request.app
-    text = await options.resolve(app.state.redis, conversation.id, text)
-    async with app.state.sessionmaker() as session:
-        try:
-            turn = await handle(session, app.state.redis, app.state.rasa, conversation.id, "voice", text)
-        except BotUnavailable:
-            return await _transfer(request, conversation, "bot_unavailable", "系统繁忙，我为您转接人工客服。")
-    buttons = [b for m in turn.messages for b in (m.get("buttons") or [])]
-    await options.remember(app.state.redis, conversation.id, buttons)
+async def _to_assistant(ctx: ChannelContext, conversation: Conversation, text: str) -> Reply:
+    try:
+        turn = await converse(ctx, Inbound(conversation.id, "voice", text), numbered_options=True)
+    except BotUnavailable:
+        return await _transfer(ctx, conversation, "bot_unavailable", "系统繁忙，我为您转接人工客服。")
+    buttons = buttons_of(turn)
     rendered = render(turn.messages)
     spoken, ssml = rendered.text, rendered.ssml
-    await _remember_full_answer(app.state.redis, ids.native_id(conversation.id), rendered)
+    await _remember_full_answer(ctx.redis, ids.native_id(conversation.id), rendered)
     if turn.state in ("waiting", "agent"):
-        async with app.state.sessionmaker() as session:
-            handoff = await handoffs.open_handoff(session, conversation.id)
+        async with ctx.sessionmaker() as session:
+            handoff = await chat.open_handoff(session, conversation.id)
         if handoff is not None:
             queue = "emergency" if handoff.priority == "emergency" else "general"
             return _said(spoken or "正在为您转接人工客服。", ssml, barge_in=handoff.priority != "emergency",
@@ -178,17 +171,11 @@ async def _remember_full_answer(redis: Redis, call_id: str, rendered) -> None:
     await _save(redis, call_id, state)
 
 
-async def _callback_instead(request: Request, conversation: Conversation) -> Reply:
+async def _callback_instead(ctx: ChannelContext, conversation: Conversation) -> Reply:
     """The transfer failed: the queue place becomes a callback ticket (HD…), and the caller hears its number."""
-    app = request.app
-    async with app.state.sessionmaker() as session:
-        handoff = await handoffs.open_handoff(session, conversation.id)
-        if handoff is None:
-            handoff, _ = await handoffs.request(session, app.state.redis, app.state.settings, {
-                "conversation_id": conversation.id, "channel": "voice", "reason": "transfer_failed",
-                "priority": "normal", "customer": {"phone": conversation.verified_phone},
-                "summary": "电话客户转人工未接通，需要回电"})
-        ticket_no = await handoffs.accept_callback(session, app.state.redis, handoff)
+    async with ctx.sessionmaker() as session:
+        ticket_no = await chat.callback_instead(session, ctx.redis, ctx.settings, conversation,
+                                                "电话客户转人工未接通，需要回电")
     spoken = render([{"text": f"抱歉，人工客服暂时无法接通。已为您预约回电，登记号是{ticket_no}。"
                               "客服会尽快给您回电，请保持电话畅通。再见。"}])
     text, ssml = spoken.text, spoken.ssml
@@ -196,8 +183,8 @@ async def _callback_instead(request: Request, conversation: Conversation) -> Rep
 
 
 @router.post("/calls/{call_id}/turns")
-async def turn(call_id: str, body: Turn, request: Request, _: Platform) -> Reply:
-    redis: Redis = request.app.state.redis
+async def turn(call_id: str, body: Turn, ctx: Context, _: Platform) -> Reply:
+    redis: Redis = ctx.redis
     cache_key = keys.voice_turn(call_id, body.turn_id)
     if not await redis.set(cache_key, "", nx=True, ex=TURN_TTL):
         cached = await redis.get(cache_key)
@@ -205,12 +192,12 @@ async def turn(call_id: str, body: Turn, request: Request, _: Platform) -> Reply
             return Reply.model_validate_json(cached)
         raise HTTPException(409, "this turn is still being processed")
     try:
-        async with request.app.state.sessionmaker() as session:
-            conversation = await session.get(Conversation, f"voice:{call_id}")
+        async with ctx.sessionmaker() as session:
+            conversation = await session.get(Conversation, ids.conversation_id(ids.Channel.VOICE, call_id))
         if conversation is None:
             await redis.delete(cache_key)
             raise HTTPException(404, "unknown call")
-        reply = await _respond(request, conversation, body)
+        reply = await _respond(ctx, conversation, body)
     except (DBAPIError, RedisError):
         # Storage failed and the turn got no answer (503): the platform's retry of this turn id must be
         # processed, not refused as "still being processed".
@@ -222,20 +209,18 @@ async def turn(call_id: str, body: Turn, request: Request, _: Platform) -> Reply
     return reply
 
 
-async def _respond(request: Request, conversation: Conversation, body: Turn) -> Reply:
-    redis = request.app.state.redis
+async def _respond(ctx: ChannelContext, conversation: Conversation, body: Turn) -> Reply:
+    redis = ctx.redis
     call_id = ids.native_id(conversation.id)
     state = await _state(redis, call_id)
 
     if body.type == "hangup":
-        async with request.app.state.sessionmaker() as session:
-            handoff = await handoffs.open_handoff(session, conversation.id)
-            if handoff is not None and handoff.status == "waiting":
-                await handoffs.close(session, redis, handoff, "caller", rating=False, text="来电已挂断。")
+        async with ctx.sessionmaker() as session:
+            await chat.customer_left(session, redis, conversation.id, "来电已挂断。")
         return _said("", action=Action(type="hangup"), expect=Expect(speech=False, dtmf_max_digits=0))
     if body.type == "transfer_status":
         if body.transfer_status == "failed":
-            return await _callback_instead(request, conversation)
+            return await _callback_instead(ctx, conversation)
         return _said("", action=Action(type="hangup"), expect=Expect(speech=False, dtmf_max_digits=0))
     if body.type == "barge_in":
         return _said("请讲。")
@@ -243,21 +228,21 @@ async def _respond(request: Request, conversation: Conversation, body: Turn) -> 
         state["failures"] += 1
         await _save(redis, call_id, state)
         if state["failures"] >= 2:
-            return await _transfer(request, conversation, f"voice_{body.type}", NOT_UNDERSTOOD)
+            return await _transfer(ctx, conversation, f"voice_{body.type}", NOT_UNDERSTOOD)
         return _said(REPROMPT)
 
     if body.type == "dtmf":
         if not body.digits:
-            return await _respond(request, conversation, body.model_copy(update={"type": "no_match"}))
+            return await _respond(ctx, conversation, body.model_copy(update={"type": "no_match"}))
         if body.digits == "0":
-            return await _to_assistant(request, conversation, "/request_human")
+            return await _to_assistant(ctx, conversation, "/request_human")
         if body.digits.rstrip("#") == REPEAT_KEY and state.get("full"):
             return _said(state["full"]["text"], state["full"]["ssml"], expect=Expect(dtmf_max_digits=1))
         text = body.digits.rstrip("#")
     else:
         text = (body.text or "").strip()
         if not text:
-            return await _respond(request, conversation, body.model_copy(update={"type": "no_match"}))
+            return await _respond(ctx, conversation, body.model_copy(update={"type": "no_match"}))
     state["failures"] = 0
     if text in REPEAT_WORDS and state.get("full"):
         return _said(state["full"]["text"], state["full"]["ssml"], expect=Expect(dtmf_max_digits=1))
@@ -266,14 +251,14 @@ async def _respond(request: Request, conversation: Conversation, body: Turn) -> 
         pending, state["pending"] = state["pending"], None
         await _save(redis, call_id, state)
         if text in YES:
-            return await _to_assistant(request, conversation, pending)
+            return await _to_assistant(ctx, conversation, pending)
         if text in NO:
             return _said("好的，请再说一遍您的问题。")
     confidence = body.confidence if body.confidence is not None else 1.0
-    if body.type == "speech" and confidence < request.app.state.settings.voice_low_confidence \
+    if body.type == "speech" and confidence < ctx.settings.voice_low_confidence \
             and detect_hazard(text) is None and text not in YES | NO:
         state["pending"] = text
         await _save(redis, call_id, state)
         return _said(f"您是说：“{mask_text(text)}”吗？是请按1，不是请按2。")
     await _save(redis, call_id, state)
-    return await _to_assistant(request, conversation, text)
+    return await _to_assistant(ctx, conversation, text)

@@ -14,9 +14,9 @@ import asyncio
 import contextlib
 import logging
 import time
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 from wechatpy import create_reply, parse_message
@@ -25,10 +25,10 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
 from gateway import keys
-from gateway.channels import options
-from gateway.channels.wechat_accounts import WeChatAccount
+from gateway.channels.step import ChannelContext, channel_context, converse
+from gateway.channels.wechat_accounts import WeChatAccount, WeChatApis
 from gateway.channels.wechat_render import as_text, chunks
-from gateway.chat import BotUnavailable, handle
+from gateway.chat import BotUnavailable, Inbound
 
 router = APIRouter(tags=["wechat"])
 logger = logging.getLogger("gateway.wechat")
@@ -40,6 +40,14 @@ UNSUPPORTED = "目前我能看懂文字和语音消息。请用文字或语音�
 LATE_FAILURE = "抱歉，系统刚才繁忙，您的上一条消息没能处理，请再发一次。"
 DEDUPE_TTL = 24 * 3600
 NONCE_TTL = 600
+
+
+def _apis(request: Request) -> WeChatApis:
+    return request.app.state.wechat_apis
+
+
+Context = Annotated[ChannelContext, Depends(channel_context)]
+Apis = Annotated[WeChatApis, Depends(_apis)]
 
 
 def _account(request: Request, name: str | None) -> WeChatAccount:
@@ -105,21 +113,22 @@ def _text_of(message: Any) -> str | None:
 
 
 @router.post("/wechat", include_in_schema=False)
-async def receive(request: Request, signature: str, timestamp: str, nonce: str,
+async def receive(request: Request, ctx: Context, apis: Apis, signature: str, timestamp: str, nonce: str,
                   encrypt_type: str | None = None, msg_signature: str | None = None) -> Response:
-    return await _receive(request, _account(request, None), signature, timestamp, nonce, encrypt_type, msg_signature)
+    return await _receive(request, ctx, apis, _account(request, None), signature, timestamp, nonce, encrypt_type,
+                          msg_signature)
 
 
 @router.post("/wechat/{name}", include_in_schema=False)
-async def receive_account(name: str, request: Request, signature: str, timestamp: str, nonce: str,
-                          encrypt_type: str | None = None, msg_signature: str | None = None) -> Response:
-    return await _receive(request, _account(request, name), signature, timestamp, nonce, encrypt_type, msg_signature)
+async def receive_account(name: str, request: Request, ctx: Context, apis: Apis, signature: str, timestamp: str,
+                          nonce: str, encrypt_type: str | None = None, msg_signature: str | None = None) -> Response:
+    return await _receive(request, ctx, apis, _account(request, name), signature, timestamp, nonce, encrypt_type,
+                          msg_signature)
 
 
-async def _receive(request: Request, account: WeChatAccount, signature: str, timestamp: str, nonce: str,
-                   encrypt_type: str | None, msg_signature: str | None) -> Response:
-    settings = request.app.state.settings
-    redis = request.app.state.redis
+async def _receive(request: Request, ctx: ChannelContext, apis: WeChatApis, account: WeChatAccount, signature: str,
+                   timestamp: str, nonce: str, encrypt_type: str | None, msg_signature: str | None) -> Response:
+    settings, redis = ctx.settings, ctx.redis
     body = await _read_body(request, settings.max_body_bytes)
     if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
         raise HTTPException(400, "DOCTYPE is not allowed")
@@ -161,11 +170,11 @@ async def _receive(request: Request, account: WeChatAccount, signature: str, tim
                       nonce, timestamp)
 
     conversation_id = account.conversation_id(message.source)
-    task = asyncio.create_task(_answer(request.app, account, conversation_id, text, dedupe_key))
+    task = asyncio.create_task(_answer(ctx, account, conversation_id, text, dedupe_key))
     try:
         answer = await asyncio.wait_for(asyncio.shield(task), settings.wechat_reply_budget_seconds)
     except asyncio.TimeoutError:
-        task.add_done_callback(lambda done: asyncio.ensure_future(_deliver_late(request.app, conversation_id, done)))
+        task.add_done_callback(lambda done: asyncio.ensure_future(_deliver_late(apis, conversation_id, done)))
         return Response("success", media_type="text/plain")
     except (DBAPIError, RedisError):
         # Storage failed before anything was answered (main.py turns this into a 503). WeChat sends
@@ -178,25 +187,22 @@ async def _receive(request: Request, account: WeChatAccount, signature: str, tim
         return Response("success", media_type="text/plain")
     first, *rest = chunks(answer)
     if rest:
-        asyncio.ensure_future(_send_all(request.app, conversation_id, rest))
+        asyncio.ensure_future(_send_all(apis, conversation_id, rest))
     return _reply(first, message, crypto, nonce, timestamp)
 
 
-async def _answer(app, account: WeChatAccount, conversation_id: str, text: str, client_id: str) -> str:
-    text = await options.resolve(app.state.redis, conversation_id, text)   # "1" chooses the first option
-    async with app.state.sessionmaker() as session:
-        try:
-            turn = await handle(session, app.state.redis, app.state.rasa, conversation_id, "wechat", text, client_id,
-                                company=account.company)
-        except BotUnavailable:
-            return "抱歉，智能助手暂时无法回复，您的消息已保存，请稍后再试。"
-    buttons = [b for m in turn.messages for b in (m.get("buttons") or [])]
-    await options.remember(app.state.redis, conversation_id, buttons)
+async def _answer(ctx: ChannelContext, account: WeChatAccount, conversation_id: str, text: str, client_id: str) -> str:
+    """The reply as WeChat text: buttons become numbered lines, and "1" next time picks the first."""
+    try:
+        turn = await converse(ctx, Inbound(conversation_id, "wechat", text, client_id, company=account.company),
+                              numbered_options=True)
+    except BotUnavailable:
+        return "抱歉，智能助手暂时无法回复，您的消息已保存，请稍后再试。"
     return as_text(turn.messages)
 
 
-async def _send_all(app, conversation_id: str, pieces: list[str]) -> None:
-    api, openid = app.state.wechat_apis.for_conversation(conversation_id)
+async def _send_all(apis: WeChatApis, conversation_id: str, pieces: list[str]) -> None:
+    api, openid = apis.for_conversation(conversation_id)
     if api is None:
         logger.warning("no WeChat API configured for %s: %d messages not sent", conversation_id, len(pieces))
         return
@@ -204,16 +210,16 @@ async def _send_all(app, conversation_id: str, pieces: list[str]) -> None:
         await api.send_text(openid, piece)
 
 
-async def _deliver_late(app, conversation_id: str, task: asyncio.Task) -> None:
+async def _deliver_late(apis: WeChatApis, conversation_id: str, task: asyncio.Task) -> None:
     if task.cancelled() or task.exception() is not None:
         # WeChat already had its "success" and will not send the message again: ask the customer to.
         logger.error("late WeChat answer failed: %s", "cancelled" if task.cancelled() else
                      type(task.exception()).__name__)
         with contextlib.suppress(Exception):
-            await _send_all(app, conversation_id, [LATE_FAILURE])
+            await _send_all(apis, conversation_id, [LATE_FAILURE])
         return
     if task.result():
-        await _send_all(app, conversation_id, chunks(task.result()))
+        await _send_all(apis, conversation_id, chunks(task.result()))
 
 
 def _reply(text: str, message: Any, crypto: WeChatCrypto | None, nonce: str, timestamp: str) -> Response:

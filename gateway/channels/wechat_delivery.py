@@ -16,14 +16,16 @@ from gateway.channels.wechat_render import as_text, chunks
 
 logger = logging.getLogger("gateway.wechat")
 PATTERN = keys.conversation_channel("wechat:*")
+IDLE_WAIT_SECONDS = 3.0   # below the Redis client's command timeout: an idle subscription is not an error
 
 
 async def deliver_forever(redis: Redis, apis: WeChatApis) -> None:
     pubsub = redis.pubsub()
     await pubsub.psubscribe(PATTERN)
     try:
-        async for item in pubsub.listen():
-            if item["type"] != "pmessage":
+        while True:
+            item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=IDLE_WAIT_SECONDS)
+            if item is None or item["type"] != "pmessage":
                 continue
             event = json.loads(item["data"])
             if event["event"] != "message" or event["data"].get("role") not in ("agent", "system"):

@@ -7,22 +7,20 @@
   const ME_KEY = 'ua_agent_me';          // who is logged in: the contract has no "who am I" call
   const POLL_MS = 15000;                 // queue refresh when events are lost
   const BACKOFF_MIN = 1000, BACKOFF_MAX = 30000;
-  const FINAL_TICKET = new Set(['已办结', '已关闭', '不予受理']);
+  // Labels, statuses and company names come from the server (GET /agent/api/labels, core/labels.py);
+  // until they arrive, codes show as they are.
+  let FINAL_TICKET = new Set();
+  let LABELS = { priority: {}, channel: {}, reason: {}, role: {}, ticketType: {}, utility: {}, speaker: {},
+    customer: {}, company: {}, area: {}, statuses: [] };
+  const label = (group, v) => (v == null || v === '' ? '—' : (LABELS[group] || {})[v] || String(v));
 
-  const LABELS = {
-    priority: { emergency: '紧急', urgent: '加急', normal: '普通' },
-    channel: { web: '网页', wechat: '微信', voice: '电话', rest: '接口' },
-    reason: {
-      request_human: '客户要求人工', repeated_fallback: '多次未能理解', complaint_escalation: '投诉升级',
-      emergency: '紧急险情', form_failed: '信息登记未完成',
-    },
-    role: { agent: '客服', supervisor: '主管' },
-    ticketType: { repair: '报修', installation: '报装', complaint: '投诉' },
-    utility: { gas: '燃气', electricity: '电力', heat: '供热' },
-    speaker: { customer: '客户', bot: '智能客服', agent: '人工客服', system: '系统' },
-    customer: { phone: '电话', account_no: '户号', address: '地址', name: '姓名' },
-  };
-  const label = (group, v) => (v == null || v === '' ? '—' : LABELS[group][v] || String(v));
+  async function loadLabels() {
+    try {
+      LABELS = await api('GET', '/agent/api/labels');
+      FINAL_TICKET = new Set(LABELS.final_statuses || []);
+      $('ticket-status').replaceChildren(...(LABELS.statuses || []).map((s) => el('option', null, s)));
+    } catch { /* a 401 brings the login form; otherwise the codes stay readable */ }
+  }
 
   // ---- state ----
   let me = null;                 // {username, role}
@@ -138,9 +136,10 @@
     $('username').focus();
   }
 
-  function showApp() {
+  async function showApp() {
     $('login-view').hidden = true; $('app-view').hidden = false; $('user-info').hidden = false;
     $('user-name').textContent = me.username;
+    await loadLabels();
     $('user-role').textContent = label('role', me.role);
     show($('login-error'), '');
     startLive();
@@ -541,7 +540,8 @@
     const sel = $('ticket-status');
     if ([...sel.options].some((o) => o.value === t.status)) sel.value = t.status;
     // 具备施工条件 exists for installation tickets only; its date starts the clock
-    [...sel.options].find((o) => o.value === '具备施工条件').hidden = t.type !== 'installation';
+    const readyOption = [...sel.options].find((o) => o.value === '具备施工条件');
+    if (readyOption) readyOption.hidden = t.type !== 'installation';
     toggleConditions();
     $('ticket-note').value = '';
     show($('ticket-error'), ''); show($('ticket-ok'), '');

@@ -148,3 +148,13 @@ def agent_client(services: Services, username: str) -> httpx.Client:
 
 
 from tests.gateway.fast_app import make_client, migrated_database  # noqa: E402,F401  (fixtures for the fast tests)
+
+FULL_STACK_FIXTURES = {"services", "client", "internal"}
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Tests that need no Rasa and no action server are `fast` (`pytest -m fast tests/gateway`): the gateway's
+    own rules through create_app with a stand-in for Rasa, its renderers, masking, the SLA clock."""
+    for item in items:
+        if not FULL_STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.fast)

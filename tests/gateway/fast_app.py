@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -62,6 +63,7 @@ def make_client(migrated_database: str, redis_url: str) -> Iterator[Callable[...
         client = TestClient(create_app(settings), client=(client_address, 50000))
         client.__enter__()
         client.app.state.rasa = FakeRasa()
+        client.app.state.channel = replace(client.app.state.channel, rasa=client.app.state.rasa)
         opened.append(client)
         return client
 

@@ -14,7 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 
-from gateway.chat import UNAVAILABLE_NOTICE, BotUnavailable, handle
+from gateway.chat import UNAVAILABLE_NOTICE, BotUnavailable, Inbound, handle
 from gateway.db import make_engine, make_sessionmaker
 from gateway.models import Message
 from gateway.rasa_client import RasaClient
@@ -160,11 +160,11 @@ async def test_replies_the_database_missed_are_stored_on_the_retry_without_askin
     try:
         with pytest.raises(DBAPIError):
             async with maker() as session:
-                await handle(session, redis, rasa, conversation, "web", "燃气费在哪交", client_id="m-1")
+                await handle(session, redis, rasa, Inbound(conversation, "web", "燃气费在哪交", client_id="m-1"))
         proxy.restore()
         rasa.after_answer = None
         async with maker() as session:
-            turn = await handle(session, redis, rasa, conversation, "web", "燃气费在哪交", client_id="m-1")
+            turn = await handle(session, redis, rasa, Inbound(conversation, "web", "燃气费在哪交", client_id="m-1"))
     finally:
         proxy.restore()
         await rasa.close()
@@ -191,7 +191,7 @@ async def test_silence_from_rasa_is_an_outage_the_customer_is_told_about(service
     try:
         async with make_sessionmaker(engine)() as session:
             with pytest.raises(BotUnavailable):
-                await handle(session, redis, rasa, conversation, "web", "燃气费在哪交", client_id="m-1")
+                await handle(session, redis, rasa, Inbound(conversation, "web", "燃气费在哪交", client_id="m-1"))
             assert await redis.get(f"ua:dedupe:{conversation}:m-1") is None, "a retry runs the turn again"
     finally:
         await rasa.close()

@@ -8,6 +8,7 @@ import uuid
 
 import httpx
 import pytest
+from redis import Redis
 
 from scripts.stack import free_port, wait_until_up
 from tests.gateway.conftest import ROOT, widget_session
@@ -54,7 +55,11 @@ def test_new_widget_sessions_are_limited_per_client_address(make_client) -> None
 
 def _gateway(migrated_database: str, redis_url: str, allow: str) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": migrated_database, "REDIS_URL": redis_url,
+    # Its own Redis database: the other gateway of the tests also counts sessions from 127.0.0.1.
+    own_redis = redis_url.rsplit("/", 1)[0] + "/9"
+    for key in Redis.from_url(own_redis).scan_iter("ua:widget-sessions:*"):
+        Redis.from_url(own_redis).delete(key)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": migrated_database, "REDIS_URL": own_redis,
            "WIDGET_SESSIONS_PER_MINUTE": "2", "FORWARDED_ALLOW_IPS": allow}
     process = subprocess.Popen([str(ROOT / ".venv/gateway/bin/python"), "-m", "uvicorn", "gateway.app:app",
                                 "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],

@@ -220,7 +220,6 @@ def test_ticket_status_changes_are_pushed_as_template_messages(services, interna
 async def test_a_late_answer_that_failed_asks_the_customer_to_send_again() -> None:
     """WeChat already had its "success" for a message answered late, so it will not send it again: when that
     answer fails (the database went away, say), the customer is asked to send it again."""
-    from types import SimpleNamespace
 
     from sqlalchemy.exc import DBAPIError
 
@@ -241,7 +240,7 @@ async def test_a_late_answer_that_failed_asks_the_customer_to_send_again() -> No
 
     task = asyncio.ensure_future(failing_answer())
     await asyncio.wait([task])
-    await wechat._deliver_late(SimpleNamespace(state=SimpleNamespace(wechat_apis=Apis())), "wechat:o_late", task)
+    await wechat._deliver_late(Apis(), "wechat:o_late", task)
     assert sent == [("o_late", wechat.LATE_FAILURE)]
 
 
