@@ -35,7 +35,9 @@ DEFAULT_BY_UTILITY = {"电力": Hazard.LIVE_WIRE, "供热": Hazard.HOT_WATER}
 # customers and unbound ones hear no promise), nor does any for a fire, an electrical or a heat emergency.
 NEXT_STEPS = {"燃气": "utter_emergency_next_gas_general", "电力": "utter_emergency_next_electricity",
               "供热": "utter_emergency_next_heat"}
-PROMISED_NEXT_STEPS = {("燃气", "kunlun"): "utter_emergency_next_gas"}
+PROMISED_NEXT_STEPS = {("燃气", "kunlun"): "utter_emergency_next_gas",
+                       # unbound: 昆仑燃气's promise quoted as its own, with other companies' rules left to them
+                       ("燃气", ""): "utter_emergency_next_gas_unbound"}
 FIRE_NEXT_STEPS = "utter_emergency_next_fire"
 UTILITY_BY_HAZARD = {Hazard.ELECTRIC_SHOCK: "电力", Hazard.LIVE_WIRE: "电力",
                      Hazard.HOT_WATER: "供热"}  # gas leak, poisoning, fire: 燃气

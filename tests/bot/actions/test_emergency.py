@@ -24,15 +24,18 @@ async def test_safety_instructions_come_first(gateway, dispatcher, domain, text,
     assert {"event": "slot", "name": "handoff_requested", "value": True, "timestamp": None} in events
 
 
-@pytest.mark.parametrize("company, promise", [("kunlun", True), ("tianfu", False), (None, False)])
+@pytest.mark.parametrize("company, promise", [("kunlun", True), ("tianfu", False), (None, True)])
 async def test_gas_leak_advice_is_what_saves_lives(gateway, dispatcher, domain, company, promise) -> None:
-    """Only 昆仑燃气's handbook promises the crew sets out at once: its customers hear it, nobody else does."""
+    """Only 昆仑燃气's handbook promises the crew sets out at once: its customers hear it as theirs, an unbound
+    customer hears it as 昆仑燃气's standard, a 天富热电 customer not at all."""
     slots = {"company": company} if company else {}
     await ActionReportEmergency().run(dispatcher, make_tracker("有煤气味", "report_emergency", slots=slots), domain)
     safety, next_steps, ticket = texts(dispatcher, domain)
     for advice in ("不要开关电灯", "不要点火", "打开门窗", "离开", "室外", "24小时抢险电话"):
         assert advice in safety
     assert ("立即出发" in next_steps) is promise and ("天然气客户标准化服务指导手册" in next_steps) is promise
+    if company is None:
+        assert "昆仑燃气的服务标准" in next_steps and "其他燃气公司" in next_steps
     assert "紧急抢修工单" in ticket and dispatcher.messages[2]["ticket_no"] == "BX20261123-0001"
 
 
