@@ -39,6 +39,23 @@ async def open_handoff(session: AsyncSession, conversation_id: str) -> Handoff |
     return rows.scalars().first()
 
 
+async def open_queue(session: AsyncSession, company: str | None) -> list[tuple[Handoff, str | None]]:
+    """Open handoffs with their conversation's company, most urgent and oldest first; one company's only when
+    given."""
+    query = (select(Handoff, Conversation.company).join(Conversation, Conversation.id == Handoff.conversation_id)
+             .where(Handoff.status.in_(OPEN)).order_by(PRIORITY_ORDER, Handoff.created_at))
+    if company is not None:
+        query = query.where(Conversation.company == company)
+    return [(handoff, owner) for handoff, owner in (await session.execute(query)).all()]
+
+
+async def with_company(session: AsyncSession, handoff_id: str) -> tuple[Handoff | None, str | None]:
+    handoff = await session.get(Handoff, handoff_id)
+    if handoff is None:
+        return None, None
+    return handoff, await session.scalar(select(Conversation.company).where(Conversation.id == handoff.conversation_id))
+
+
 async def queue_position(session: AsyncSession, handoff: Handoff) -> int:
     """1 + the waiting handoffs that will be served first (higher priority, or same priority and older)."""
     rank = {"emergency": 0, "urgent": 1}.get(handoff.priority, 2)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -152,6 +152,18 @@ async def change_status(session: AsyncSession, ticket: Ticket, status: str, acto
     await session.commit()
     await session.refresh(ticket, ["history"])
     return ticket
+
+
+async def search(session: AsyncSession, query: str, company: str | None, limit: int = 20) -> list[Ticket]:
+    """Newest first: by ticket number, contact phone or 户号 (all recent ones for an empty query); one company's
+    only when given."""
+    statement = select(Ticket).order_by(Ticket.id.desc()).limit(limit)
+    if query:
+        statement = statement.where(or_(Ticket.ticket_no == query.upper(), Ticket.contact_phone == query,
+                                        Ticket.account_no == query))
+    if company is not None:
+        statement = statement.where(Ticket.company == company)
+    return list((await session.execute(statement)).scalars().all())
 
 
 async def find(session: AsyncSession, ticket_no: str) -> Ticket | None:

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, HTTPException, Path, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
-from sqlalchemy import or_, select
 
 from core import ids
 from core.labels import console_labels
@@ -17,11 +16,11 @@ from gateway import events, handoffs, keys
 from gateway.api.deps import AgentDep, AgentIdentity, RedisDep, SessionDep, SettingsDep
 from gateway.clock import now
 from gateway.conversations import message_dict, transcript
-from gateway.models import Agent, AuditRecord, Conversation, Handoff, Ticket
+from gateway.models import Agent, AuditRecord, Handoff, Ticket
 from gateway.security import credential_version, new_session_id, password_matches
 from gateway.strict_json import StrictJSONRoute
 from gateway.text import TICKET_PATTERN, UUID_PATTERN, CleanStr, clean
-from gateway.tickets import TransitionError, as_dict, change_status, find
+from gateway.tickets import TransitionError, as_dict, change_status, find, search
 from knowledge.companies import companies
 
 HandoffId = Annotated[str, Path(pattern=UUID_PATTERN)]
@@ -123,20 +122,14 @@ def company_name(company: str | None) -> str:
 
 @router.get("/queue")
 async def queue(session: SessionDep, agent: AgentDep) -> dict:
-    query = (select(Handoff, Conversation.company).join(Conversation, Conversation.id == Handoff.conversation_id)
-             .where(Handoff.status.in_(handoffs.OPEN)).order_by(handoffs.PRIORITY_ORDER, Handoff.created_at))
-    if agent.company is not None:
-        query = query.where(Conversation.company == agent.company)
-    rows = (await session.execute(query)).all()
+    rows = await handoffs.open_queue(session, agent.company)
     return {"handoffs": [_summary(h, company) for h, company in rows if _visible(h, company, agent)]}
 
 
 async def _handoff(session: SessionDep, handoff_id: str, agent: AgentIdentity) -> tuple[Handoff, str | None]:
     """The handoff and its conversation's company; 404 for one the agent may not see (another company's
     included: its existence is not disclosed)."""
-    handoff = await session.get(Handoff, handoff_id)
-    company = await session.scalar(select(Conversation.company).where(Conversation.id == handoff.conversation_id)) \
-        if handoff else None
+    handoff, company = await handoffs.with_company(session, handoff_id)
     if handoff is None or not _visible(handoff, company, agent):
         raise HTTPException(404, "会话不存在")
     return handoff, company
@@ -182,15 +175,8 @@ async def close(handoff_id: HandoffId, session: SessionDep, redis: RedisDep, age
 
 @router.get("/tickets")
 async def search_tickets(session: SessionDep, agent: AgentDep, q: str = "") -> dict:
-    query = clean(q).strip()[:40]
-    statement = select(Ticket).order_by(Ticket.id.desc()).limit(20)
-    if query:
-        statement = statement.where(or_(Ticket.ticket_no == query.upper(), Ticket.contact_phone == query,
-                                        Ticket.account_no == query))
-    if agent.company is not None:
-        statement = statement.where(Ticket.company == agent.company)
-    rows = await session.execute(statement)
-    return {"tickets": [_ticket_view(t) for t in rows.scalars().all()]}
+    found = await search(session, clean(q).strip()[:40], agent.company)
+    return {"tickets": [_ticket_view(t) for t in found]}
 
 
 def _ticket_view(ticket: Ticket, history: bool = False) -> dict[str, Any]:
