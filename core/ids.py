@@ -81,3 +81,16 @@ class TicketStatus(str, Enum):
     DONE = "已办结"
     CLOSED = "已关闭"
     REFUSED = "不予受理"
+
+
+class HandoffStatus(str, Enum):
+    WAITING = "waiting"        # in the queue
+    ACTIVE = "active"          # an agent has claimed it
+    CLOSED = "closed"
+
+
+class ConversationState(str, Enum):
+    """Who answers the customer now."""
+    BOT = "bot"
+    WAITING = "waiting"        # queued for an agent; the bot still answers dangers
+    AGENT = "agent"

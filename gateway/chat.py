@@ -19,6 +19,7 @@ from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.hazards import detect_hazard
+from core.ids import ConversationState, HandoffStatus
 from core.masking import mask_text
 from gateway import events, handoffs, keys
 from gateway.config import Settings
@@ -116,10 +117,10 @@ async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound
     previous_at = await last_customer_message_at(session, conversation.id)
     customer = await add_message(session, conversation.id, "customer", text)
     await session.commit()
-    if conversation.state in ("waiting", "agent"):
+    if conversation.state in (ConversationState.WAITING.value, ConversationState.AGENT.value):
         handoff = await handoffs.open_handoff(session, conversation.id)
         if handoff is not None:
-            if text.strip() == handoffs.CALLBACK_PAYLOAD and handoff.status == "waiting":
+            if text.strip() == handoffs.CALLBACK_PAYLOAD and handoff.status == HandoffStatus.WAITING.value:
                 await handoffs.accept_callback(session, redis, handoff)
                 return Turn([], "bot")
             await events.to_agents(redis, "message", {"handoff_id": handoff.id, "owner": handoff.agent,
@@ -160,7 +161,7 @@ async def callback_instead(session: AsyncSession, redis: Redis, settings: Settin
 async def customer_left(session: AsyncSession, redis: Redis, conversation_id: str, text: str) -> None:
     """The customer went away (hung up) while still waiting in the queue: the handoff closes, unrated."""
     handoff = await handoffs.open_handoff(session, conversation_id)
-    if handoff is not None and handoff.status == "waiting":
+    if handoff is not None and handoff.status == HandoffStatus.WAITING.value:
         await handoffs.close(session, redis, handoff, "caller", rating=False, text=text)
 
 

@@ -9,6 +9,8 @@ from redis.asyncio import Redis
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.ids import ConversationState as C
+from core.ids import HandoffStatus as H
 from gateway import events
 from gateway.clock import now
 from gateway.config import Settings
@@ -17,7 +19,7 @@ from gateway.models import AuditRecord, Conversation, Handoff
 from gateway.tickets import NewTicket, create_ticket
 
 PRIORITY_ORDER = case({"emergency": 0, "urgent": 1}, value=Handoff.priority, else_=2)
-OPEN = ("waiting", "active")
+OPEN = (H.WAITING.value, H.ACTIVE.value)
 CALLBACK_PAYLOAD = "/request_callback"
 CALLBACK_BUTTON = {"title": "预约回电", "payload": CALLBACK_PAYLOAD}
 
@@ -60,7 +62,7 @@ async def queue_position(session: AsyncSession, handoff: Handoff) -> int:
     """1 + the waiting handoffs that will be served first (higher priority, or same priority and older)."""
     rank = {"emergency": 0, "urgent": 1}.get(handoff.priority, 2)
     ahead = await session.execute(select(func.count()).select_from(Handoff).where(
-        Handoff.status == "waiting", Handoff.id != handoff.id,
+        Handoff.status == H.WAITING.value, Handoff.id != handoff.id,
         (PRIORITY_ORDER < rank) | ((PRIORITY_ORDER == rank) & (Handoff.created_at < handoff.created_at))))
     return ahead.scalar_one() + 1
 
@@ -78,9 +80,9 @@ async def request(session: AsyncSession, redis: Redis, settings: Settings, packe
         return existing, False
     handoff = Handoff(id=str(uuid.uuid4()), conversation_id=conversation.id, channel=conversation.channel,
                       reason=packet.get("reason", "request_human"), priority=packet.get("priority", "normal"),
-                      status="waiting", packet=packet, created_at=now())
+                      status=H.WAITING.value, packet=packet, created_at=now())
     session.add(handoff)
-    conversation.state = "waiting"
+    conversation.state = C.WAITING.value
     session.add(AuditRecord(actor="assistant", action="handoff.request", target=handoff.id,
                             detail={"reason": handoff.reason, "priority": handoff.priority}))
     await session.flush()
@@ -103,11 +105,11 @@ async def claim(session: AsyncSession, redis: Redis, handoff_id: str, agent: str
     handoff = await session.get(Handoff, handoff_id, with_for_update=True)
     if handoff is None:
         raise HandoffError(404, "会话不存在")
-    if handoff.status == "active" and handoff.agent == agent:
+    if handoff.status == H.ACTIVE.value and handoff.agent == agent:
         return handoff
-    if handoff.status != "waiting":
-        raise HandoffError(409, "已被其他客服接入" if handoff.status == "active" else "会话已结束")
-    handoff.status, handoff.agent, handoff.claimed_at = "active", agent, now()
+    if handoff.status != H.WAITING.value:
+        raise HandoffError(409, "已被其他客服接入" if handoff.status == H.ACTIVE.value else "会话已结束")
+    handoff.status, handoff.agent, handoff.claimed_at = H.ACTIVE.value, agent, now()
     conversation = await session.get(Conversation, handoff.conversation_id)
     conversation.state = "agent"
     notice = await add_message(session, conversation.id, "system", "人工客服已接入，请问有什么可以帮您？")
@@ -120,7 +122,7 @@ async def claim(session: AsyncSession, redis: Redis, handoff_id: str, agent: str
 
 
 async def agent_says(session: AsyncSession, redis: Redis, handoff: Handoff, agent: str, text: str) -> dict[str, Any]:
-    if handoff.status != "active" or handoff.agent != agent:
+    if handoff.status != H.ACTIVE.value or handoff.agent != agent:
         raise HandoffError(409, "请先接入该会话")
     message = await add_message(session, handoff.conversation_id, "agent", text, author=agent)
     await session.commit()
@@ -134,7 +136,7 @@ async def agent_says(session: AsyncSession, redis: Redis, handoff: Handoff, agen
 
 async def close(session: AsyncSession, redis: Redis, handoff: Handoff, actor: str, *, rating: bool = True,
                 text: str = "人工服务已结束，接下来由智能助手继续为您服务。请为本次服务打分（1-5分）。") -> None:
-    handoff.status, handoff.closed_at = "closed", now()
+    handoff.status, handoff.closed_at = H.CLOSED.value, now()
     conversation = await session.get(Conversation, handoff.conversation_id)
     conversation.state = "bot"
     notice = await add_message(session, conversation.id, "system", text)
@@ -168,7 +170,7 @@ async def accept_callback(session: AsyncSession, redis: Redis, handoff: Handoff)
 async def offer_callbacks(session: AsyncSession, redis: Redis, settings: Settings) -> int:
     """Waiting longer than allowed: tell each customer their place and offer a callback, once."""
     limit = now() - timedelta(seconds=settings.handoff_wait_seconds)
-    rows = await session.execute(select(Handoff).where(Handoff.status == "waiting", Handoff.callback_offered.is_(False),
+    rows = await session.execute(select(Handoff).where(Handoff.status == H.WAITING.value, Handoff.callback_offered.is_(False),
                                                        Handoff.created_at < limit))
     offered = 0
     for handoff in rows.scalars().all():

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from core.ids import ConversationState, HandoffStatus, TicketStatus
 from gateway.clock import CHINA, now
 from gateway.db import Base
 
@@ -34,7 +35,7 @@ class Conversation(Base):
     id: Mapped[str] = mapped_column(String(120), primary_key=True)        # "web:<uuid>", "wechat:<openid>"
     channel: Mapped[str] = mapped_column(String(20))
     customer_key: Mapped[str] = mapped_column(String(160), index=True)    # whose tickets this conversation sees
-    state: Mapped[str] = mapped_column(String(10), default="bot")         # bot | waiting | agent
+    state: Mapped[str] = mapped_column(String(10), default=ConversationState.BOT.value)   # core.ids.ConversationState
     # A phone number this customer has proved (caller number, or 户号 + the phone's last four digits):
     # tickets with that contact phone are theirs on every channel.
     verified_phone: Mapped[str | None] = mapped_column(String(30), nullable=True)
@@ -75,7 +76,7 @@ class Ticket(Base):
     conversation_id: Mapped[str] = mapped_column(String(120), index=True)
     customer_key: Mapped[str] = mapped_column(String(160), index=True)
     priority: Mapped[str] = mapped_column(String(10), default="normal")   # normal | urgent | emergency
-    status: Mapped[str] = mapped_column(String(10), default="已受理")
+    status: Mapped[str] = mapped_column(String(10), default=TicketStatus.ACCEPTED.value)  # core.ids.TicketStatus
     due_at: Mapped[datetime | None] = mapped_column(TZDateTime(), nullable=True)
     sla: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
@@ -115,7 +116,7 @@ class Handoff(Base):
     channel: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(40))
     priority: Mapped[str] = mapped_column(String(10), default="normal")
-    status: Mapped[str] = mapped_column(String(10), default="waiting")    # waiting | active | closed
+    status: Mapped[str] = mapped_column(String(10), default=HandoffStatus.WAITING.value)  # core.ids.HandoffStatus
     agent: Mapped[str | None] = mapped_column(String(80), nullable=True)
     packet: Mapped[dict[str, Any]] = mapped_column(JSON)
     callback_offered: Mapped[bool] = mapped_column(Boolean, default=False)
