@@ -29,9 +29,9 @@ from bot.actions.tracker_view import (
     latest_text,
     latest_topic,
 )
-from knowledge.companies import company_in_text
+from knowledge.companies import companies, company_in_text
 from knowledge.fraud import mentions_suspicious_payment
-from knowledge.model import Entry
+from knowledge.model import UTILITY_LABELS, Entry
 from knowledge.render import answer_text, anti_fraud_reminder, fraud_warning
 from knowledge.search import Decision, Outcome
 
@@ -119,6 +119,8 @@ class ActionAnswerKnowledge(Action):
         else:
             utility = utility_code(latest_entity(tracker, "utility") or (named[0] if named else None)
                                    or tracker.get_slot("utility"))
+            if company and utility and utility not in companies()[company].utilities:
+                return self._not_served(dispatcher, question, utility, business, hint, company)
             decision = knowledge_search().decide(question, utility=utility, business=business, intent=hint,
                                                  company=company)
             if decision.outcome is Outcome.NOTHING and not admit_ignorance:
@@ -131,6 +133,18 @@ class ActionAnswerKnowledge(Action):
         if events is not None and company_in_text(latest_text(tracker)):
             events.append(SlotSet(COMPANY_SLOT, company))  # 天富的电: the conversation is bound from now on
         return events
+
+    def _not_served(self, dispatcher: CollectingDispatcher, question: str, utility: str, business: str | None,
+                    intent: str | None, company: str) -> list[EventType]:
+        """昆仑燃气's customer asking about heat: their company does not supply it; general practice where a
+        document that binds no company gives one, never another company's promise."""
+        label = UTILITY_LABELS[utility]
+        dispatcher.utter_message(text=f"{companies()[company].name}不经营{label}业务，{label}方面的问题请向当地的{label}"
+                                      "供应单位咨询。")
+        general = knowledge_search().decide(question, utility=utility, business=business, intent=intent)
+        if general.outcome is Outcome.ANSWER and general.entry.source.company == "none":
+            return self._say(dispatcher, [general.entry], question) + _clear_pending()
+        return _clear_pending()
 
     @staticmethod
     def _other_questions(question: str, decision: Decision, utility: str | None, business: str | None,

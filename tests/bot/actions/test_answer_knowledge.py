@@ -146,3 +146,11 @@ async def test_an_electricity_complaint_question_follows_the_company(dispatcher,
     await ActionAnswerKnowledge().run(dispatcher, make_tracker(*question, slots={"company": "tianfu"}), domain)
     [tianfu] = texts(dispatcher, domain)
     assert "5个工作日" in tianfu and "《天富热电客户服务规范》" in tianfu
+
+
+async def test_a_utility_the_customers_company_does_not_serve_is_said_so(dispatcher, domain) -> None:
+    tracker = make_tracker("暖气费怎么收", "ask_fee", [entity("utility", "供热")], slots={"company": "kunlun"})
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    said = "\n".join(texts(dispatcher, domain))
+    assert said.startswith("昆仑燃气不经营供热业务")
+    assert "天富热电" not in said, "another company's rule is not this customer's"
