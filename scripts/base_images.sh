@@ -22,7 +22,7 @@ log() { echo "[base-images] $*"; }
 missing=()
 for image in "${IMAGES[@]}"; do
     if have "$image"; then continue; fi
-    if [ "$PULL" = 1 ] && timeout 300 docker pull -q "$image" >/dev/null 2>&1; then log "pulled $image"; continue; fi
+    if [ "$PULL" = 1 ] && timeout 120 docker pull -q "$image" >/dev/null 2>&1; then log "pulled $image"; continue; fi
     missing+=("$image")
 done
 [ ${#missing[@]} -eq 0 ] && { log "all present: ${IMAGES[*]}"; exit 0; }
