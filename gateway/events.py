@@ -8,6 +8,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from core import ids
 from gateway import keys
 
 HEARTBEAT_SECONDS = 15
@@ -19,6 +20,12 @@ async def publish(redis: Redis, channel: str, event: str, data: dict[str, Any]) 
 
 async def to_customer(redis: Redis, conversation_id: str, event: str, data: dict[str, Any]) -> None:
     await publish(redis, keys.conversation_channel(conversation_id), event, data)
+    if event == "message" and data.get("role") in ("agent", "system") and \
+            ids.channel_of(conversation_id) == ids.Channel.WECHAT.value:
+        # WeChat has no open connection to push to: the message waits in the outbox for one gateway to send it
+        await redis.xadd(keys.WECHAT_OUTBOX, {"conversation_id": conversation_id,
+                                              "data": json.dumps(data, ensure_ascii=False)},
+                         maxlen=keys.WECHAT_OUTBOX_MAXLEN, approximate=True)
 
 
 async def to_agents(redis: Redis, event: str, data: dict[str, Any]) -> None:

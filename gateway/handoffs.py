@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.asyncio import Redis
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.ids import ConversationState as C
@@ -174,8 +174,13 @@ async def offer_callbacks(session: AsyncSession, redis: Redis, settings: Setting
                                                        Handoff.created_at < limit))
     offered = 0
     for handoff in rows.scalars().all():
+        # Claimed with one conditional UPDATE: with several gateway processes only one offers each callback.
+        claimed = await session.execute(update(Handoff).where(Handoff.id == handoff.id,
+                                                              Handoff.callback_offered.is_(False))
+                                        .values(callback_offered=True).execution_options(synchronize_session=False))
+        if claimed.rowcount != 1:    # another process offered it first
+            continue
         position = await queue_position(session, handoff)
-        handoff.callback_offered = True
         notice = await add_message(session, handoff.conversation_id, "system",
                                    f"客服都在忙，您前面还有{position - 1}位。您可以继续等待，也可以预约回电。",
                                    [CALLBACK_BUTTON])

@@ -38,6 +38,9 @@ def conversation_channel(conversation_id: str) -> str:
 
 
 AGENTS_CHANNEL = f"{PREFIX}:events:agents"
+# Agents' and system messages for WeChat customers, sent by one gateway process each (channels/wechat_delivery.py)
+WECHAT_OUTBOX = f"{PREFIX}:wechat:outbox"
+WECHAT_OUTBOX_MAXLEN = 100_000
 
 
 def wechat_nonce(account: str | None, timestamp: str, nonce: str) -> str:

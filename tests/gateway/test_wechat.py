@@ -281,3 +281,45 @@ def test_a_second_official_account_has_its_own_path_token_company_and_outbound_a
         time.sleep(0.3)
     sent = [m for m in services.wechat.sent if m["touser"] == user]
     assert sent and {m["_appid"] for m in sent} == {SECOND_APP_ID}   # through the account the customer wrote to
+
+
+def test_with_two_gateway_processes_each_agent_reply_reaches_wechat_once(client, services) -> None:
+    """A second gateway on the same database and Redis: both run the WeChat delivery worker, each agent reply is
+    sent once; with the second one killed midway nothing is lost either."""
+    import os
+    import subprocess
+
+    from scripts.stack import free_port, wait_until_up
+    from tests.gateway.conftest import ROOT, SERVICE_TOKEN, WECHAT_APP_ID
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": services.database_url, "REDIS_URL": services.redis_url,
+           "RASA_URL": services.rasa, "GATEWAY_SERVICE_TOKEN": SERVICE_TOKEN,
+           "SESSION_SECRET": "test-session-secret-0123456789abcdef", "WECHAT_TOKEN": WECHAT_TOKEN,
+           "WECHAT_APP_ID": WECHAT_APP_ID, "WECHAT_APP_SECRET": "wechat-test-secret",
+           "WECHAT_API_BASE_URL": services.wechat.base_url, "HANDOFF_WAIT_SECONDS": "6"}
+    second = subprocess.Popen([str(ROOT / ".venv/gateway/bin/python"), "-m", "uvicorn", "gateway.app:app", "--host",
+                               "127.0.0.1", "--port", str(port), "--no-access-log"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", 60, second)
+        user = openid()
+        post(client, text_xml(user, "转人工"))
+        boss = agent_client(services, "boss")
+        handoff = next(h for h in boss.get("/agent/api/queue").json()["handoffs"]
+                       if h["conversation_id"] == f"wechat:{user}")
+        boss.post(f"/agent/api/handoffs/{handoff['id']}/claim")
+        replies = [f"第{n}条回复，请稍等。" for n in range(1, 7)]
+        for n, text in enumerate(replies):
+            if n == 3:
+                second.kill()            # one process gone midway: the other sends the rest
+            boss.post(f"/agent/api/handoffs/{handoff['id']}/messages", json={"text": text})
+        deadline = time.monotonic() + 20
+        while not all(t in services.wechat.texts_to(user) for t in replies) and time.monotonic() < deadline:
+            time.sleep(0.3)
+        time.sleep(2)                    # a duplicate would arrive within this
+        received = services.wechat.texts_to(user)
+        assert [t for t in received if t in replies] == replies, received   # each once, in order
+    finally:
+        second.kill()
+        second.wait(10)
