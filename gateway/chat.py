@@ -24,6 +24,7 @@ from core.masking import mask_text
 from gateway import events, handoffs, keys
 from gateway.config import Settings
 from gateway.conversations import add_bot_messages, add_message, get_or_create, last_customer_message_at, message_dict
+from gateway.metrics import MESSAGES
 from gateway.models import Conversation, Handoff
 from gateway.rasa_client import RasaClient, RasaUnavailable
 
@@ -112,6 +113,7 @@ async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound:
 async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound,
                   dedupe_key: str | None) -> Turn:
     text = inbound.text
+    MESSAGES.labels(inbound.channel).inc()
     conversation = await get_or_create(session, inbound.conversation_id, inbound.channel, inbound.customer_key,
                                        inbound.company)
     previous_at = await last_customer_message_at(session, conversation.id)

@@ -68,6 +68,11 @@ def voice_turn(call_id: str, turn_id: str) -> str:
     return f"{PREFIX}:voice-turn:{call_id}:{turn_id}"
 
 
+def retention_last_run() -> str:
+    """When a gateway last ran the retention purge (epoch seconds), for the metrics' job lag."""
+    return f"{PREFIX}:retention:last-run"
+
+
 def job_lease(job: str) -> str:
     """Held by the one gateway process that runs a periodic job this round (SET NX with the round's length)."""
     return f"{PREFIX}:lease:{job}"

@@ -4,18 +4,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
-from gateway import handoffs, keys, log_masking, retention
+from gateway import handoffs, keys, log_masking, metrics, retention
 from gateway.api import agent, internal, privacy, widget
 from gateway.bindings import load_bindings
 from gateway.body_limit import BodyLimit
@@ -26,7 +27,7 @@ from gateway.channels.wechat_delivery import deliver_forever
 from gateway.config import Settings, get_settings
 from gateway.db import make_engine, make_sessionmaker
 from gateway.rasa_client import RasaClient
-from gateway.security import WidgetTokens
+from gateway.security import WidgetTokens, service_token_valid
 from gateway.security_headers import SecurityHeaders
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -56,6 +57,7 @@ async def _retention(app: FastAPI) -> None:
             if await app.state.redis.set(keys.job_lease("retention"), "1", nx=True, ex=RETENTION_ROUND_SECONDS - 60):
                 async with app.state.sessionmaker() as session:
                     erased = await retention.purge_expired(session, app.state.settings.retention_days)
+                await app.state.redis.set(keys.retention_last_run(), str(time.time()))
                 if erased.conversations or erased.tickets_masked:
                     logger.info("retention purge: %s", erased.as_dict())
         except (DBAPIError, RedisError) as error:
@@ -103,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   openapi_url=None if production else "/openapi.json")
 
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(metrics.RequestMetrics)
     app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors)
 
     @app.exception_handler(DBAPIError)
@@ -128,6 +131,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/agent", include_in_schema=False)
     async def agent_page() -> FileResponse:
         return FileResponse(STATIC / "agent.html")
+
+    @app.get("/metrics", include_in_schema=False)
+    async def prometheus(request: Request) -> Response:
+        """Prometheus scrape, with the service token (the figures are for operators, not the public)."""
+        presented = (request.headers.get("authorization") or "").removeprefix("Bearer ").strip()
+        if not service_token_valid(presented, settings.gateway_service_token):
+            return JSONResponse({"detail": "invalid service token"}, status_code=401)
+        body, media_type = await metrics.exposition(app.state.sessionmaker, app.state.redis)
+        return Response(body, media_type=media_type)
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict:

@@ -99,3 +99,23 @@ def test_the_console_reads_its_labels_from_the_server(make_client) -> None:
     assert labels["company"]["tianfu"] == "天富热电" and labels["channel"]["wechat"] == "微信"
     script = client.get("/static/agent.js").text
     assert "'已办结'" not in script and "客户要求人工" not in script, "no copy of the labels in the script"
+
+
+def test_metrics_need_the_service_token_and_count_what_operators_watch(make_client) -> None:
+    from tests.gateway.fast_app import SERVICE_TOKEN
+
+    client = make_client()
+    token = client.post("/api/widget/session").json()["token"]
+    client.post("/api/widget/messages", json={"text": "燃气费在哪交"}, headers={"Authorization": f"Bearer {token}"})
+    conversation = f"web:{uuid.uuid4().hex}"
+    internal = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    client.post("/internal/handoffs", headers=internal, json={"conversation_id": conversation, "channel": "web",
+                                                              "reason": "request_human", "summary": "转人工"})
+    assert client.get("/metrics").status_code == 401
+    text = client.get("/metrics", headers=internal).text
+    web = next(line for line in text.splitlines() if line.startswith('gateway_customer_messages_total{channel="web"}'))
+    assert float(web.split()[-1]) >= 1
+    queue = next(line for line in text.splitlines() if line.startswith("gateway_handoff_queue_length"))
+    assert float(queue.split()[-1]) >= 1
+    assert 'gateway_request_seconds_count{route="/api/widget/messages",status_class="2xx"}' in text
+    assert "gateway_wechat_outbox_pending" in text and "gateway_handoff_longest_wait_seconds" in text
