@@ -56,6 +56,7 @@ class Assistant:
     say: Callable[..., list[dict[str, Any]]]
     redis_url: str
     gateway: ContractGateway
+    metrics_url: str = ""
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +75,8 @@ def assistant() -> Iterator[Assistant]:
         with pytest.MonkeyPatch.context() as env:
             env.setenv("GATEWAY_URL", gateway.url)
             env.setenv("GATEWAY_SERVICE_TOKEN", gateway.token)
+            metrics_port = free_port()
+            env.setenv("ACTION_METRICS_PORT", str(metrics_port))
             running.start()
 
         def say(conversation: str, text: str, metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
@@ -83,7 +86,8 @@ def assistant() -> Iterator[Assistant]:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return json.loads(response.read())
 
-        yield Assistant(say=say, redis_url=redis_url, gateway=gateway)
+        yield Assistant(say=say, redis_url=redis_url, gateway=gateway,
+                        metrics_url=f"http://127.0.0.1:{metrics_port}/metrics")
 
 
 @pytest.fixture

@@ -164,3 +164,14 @@ def test_a_grid_electricity_repair_asks_the_area_unless_the_address_says_it(assi
     village = f"{conversation}-village"
     replies(assistant, village, "家里停电了 帮我报修", GRID)
     assert "电话" in replies(assistant, village, "红旗乡东湾村三组12号")[-1], "the address says countryside"
+
+
+def test_the_action_server_serves_its_metrics(assistant, conversation) -> None:
+    import urllib.request
+
+    replies(assistant, conversation, "燃气费在哪交")
+    with urllib.request.urlopen(assistant.metrics_url, timeout=10) as response:
+        text = response.read().decode()
+    runs = next(line for line in text.splitlines() if line.startswith('actions_runs_total{action="action_answer_knowledge"}'))
+    assert float(runs.split()[-1]) >= 1
+    assert 'actions_run_seconds_bucket{action="action_answer_knowledge",le="0.1"}' in text
