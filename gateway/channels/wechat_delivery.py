@@ -2,7 +2,7 @@
 
 Each such message is written to a Redis stream (events.to_customer, keys.WECHAT_OUTBOX) and read by a consumer
 group: with several gateway processes every message is sent by exactly one of them, and a message a process took
-but never acknowledged (it died mid-send) is claimed by another after a minute, so nothing is lost across a
+but never acknowledged (it died mid-send) is claimed by another after 20 seconds, so nothing is lost across a
 restart either. The widget reads the same messages over SSE.
 """
 from __future__ import annotations
@@ -23,7 +23,9 @@ from gateway.channels.wechat_render import as_text, chunks
 logger = logging.getLogger("gateway.wechat")
 GROUP = "delivery"
 BLOCK_MS = 3000               # below the Redis client's command timeout: an idle wait is not an error
-RECLAIM_IDLE_MS = 60_000      # a message taken by a process that then died is sent by another after this
+# A message taken by a process that then died is sent by another after this: longer than any send takes (5 s per
+# WeChat call), so a slow send is never doubled; after a crash that one message may arrive after later ones.
+RECLAIM_IDLE_MS = 20_000
 
 
 def consumer_name() -> str:
