@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 
+from core.areas import is_rural_address
 from gateway.clock import CHINA
 from gateway.sla import due, due_text
 from knowledge.companies import companies
@@ -45,8 +46,6 @@ SLA_TABLE: dict[tuple[str, str, str, str | None], str | None] = {
 }
 AREAS = ("urban", "rural", "remote")
 _REPORT = re.compile(r"举报|检举|揭发")
-# An address in the countryside (村, 乡, 屯, 组, 队): the 95598 standard's rural arrival time, not the town's.
-_RURAL = re.compile(r"村|乡|屯|[^小]组|队")
 
 
 @dataclass(frozen=True)
@@ -85,7 +84,7 @@ def area_of(area: str | None, address: str | None) -> str | None:
     """The area the customer gave, or the countryside when the address names a village; None: not known."""
     if area in AREAS:
         return area
-    return "rural" if _RURAL.search(address or "") else None
+    return "rural" if is_rural_address(address) else None
 
 
 def case_of(ticket_type: str, utility: str, priority: str, customer_type: str | None, external_pipeline: bool | None,

@@ -25,8 +25,10 @@ from bot.actions.tracker_view import (
     latest_kind,
     latest_text,
 )
+from core.areas import is_rural_address
 from core.masking import mask_text
 from knowledge.companies import companies, company_in_text
+from knowledge.model import UTILITY_BY_LABEL
 
 FORM_TYPES = {"repair_form": "repair", "installation_form": "installation", "complaint_form": "complaint"}
 UTILITIES = ("燃气", "电力", "供热")
@@ -40,7 +42,6 @@ FORM_SLOTS = ("utility", "ticket_company", "description", "address", "service_ar
               "contact_phone_masked", "account_no", "customer_type", "external_pipeline", "ticket_confirmed",
               INVALID_ANSWERS)
 UNKNOWN_COMPANY = "unknown"   # the customer does not know which company supplies them: no company's time promised
-UTILITY_CODES = {"燃气": "gas", "电力": "electricity", "供热": "heat"}
 
 # What each slot needs, said after an answer that does not fit (names spelt out: scripts/validate.py looks for them).
 EXPLANATIONS = {
@@ -253,12 +254,11 @@ _DONT_KNOW = re.compile(r"不清楚|不知道|不确定|不了解|不记得|说�
 _REMOTE = re.compile(r"偏远|边远|山区|山里|牧区|海岛")
 _RURAL_ANSWER = re.compile(r"农村|乡下|乡里|村|乡|屯|镇")
 _URBAN = re.compile(r"城|市区|县城|市里|小区|街道|城区")
-_RURAL_ADDRESS = re.compile(r"村|乡|屯|[^小]组|队")   # the gateway's rule for an address in the countryside
 
 
 def companies_serving(utility: str | None) -> list[str]:
     """The companies whose documents cover a utility (燃气: 昆仑燃气 and 天富热电)."""
-    code = UTILITY_CODES.get(utility or "")
+    code = UTILITY_BY_LABEL.get(utility or "")
     return [c.id for c in companies().values() if code in c.utilities]
 
 
@@ -358,7 +358,7 @@ class TicketFormValidation(FormValidationAction, ABC):
             return bound_company(tracker) is None and len(companies_serving(tracker.get_slot("utility"))) != 1
         if slot == "service_area":
             return (tracker.get_slot("utility") == "电力" and ticket_company_of(tracker) == "grid"
-                    and not _RURAL_ADDRESS.search(str(tracker.get_slot("address") or "")))
+                    and not is_rural_address(str(tracker.get_slot("address") or "")))
         return True
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> list[EventType]:

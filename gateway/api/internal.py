@@ -13,9 +13,8 @@ from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep
 from gateway.conversations import get_or_create
 from gateway.models import Conversation, Ticket
 from gateway.strict_json import StrictJSONRoute
-from gateway.text import CONVERSATION_PATTERN, TICKET_PATTERN, CleanStr
+from gateway.text import CONVERSATION_PATTERN, TICKET_PATTERN, CleanStr, CompanyId
 from gateway.tickets import IdempotencyConflict, NewTicket, as_dict, create_ticket, find
-from knowledge.companies import companies
 
 router = APIRouter(prefix="/internal", tags=["internal"], route_class=StrictJSONRoute)
 PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|待补充)$"
@@ -35,15 +34,8 @@ class TicketRequest(BaseModel):
     external_pipeline: bool | None = None
     # The company the customer chose when the conversation was unbound (the form asks when several serve the
     # utility); a bound conversation's own company always wins.
-    company: str | None = Field(default=None, pattern=r"^[a-z]{2,20}$")
+    company: CompanyId | None = None
     area: Literal["urban", "rural", "remote"] | None = None     # electricity repairs (95598 arrival times)
-
-    @field_validator("company")
-    @classmethod
-    def known_company(cls, value: str | None) -> str | None:
-        if value is not None and value not in companies():
-            raise ValueError("unknown company")
-        return value
 
     @field_validator("description", "address")
     @classmethod

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from gateway import events, keys
@@ -16,7 +16,7 @@ from gateway.chat import BotUnavailable, Inbound
 from gateway.conversations import get_or_create, message_dict, transcript
 from gateway.models import Conversation, Handoff, Rating
 from gateway.strict_json import StrictJSONRoute
-from gateway.text import CleanStr
+from gateway.text import CleanStr, CompanyId
 from knowledge.companies import companies as company_profiles
 
 router = APIRouter(prefix="/api/widget", tags=["widget"], route_class=StrictJSONRoute)
@@ -28,14 +28,7 @@ class MessageIn(BaseModel):
 
 
 class SessionIn(BaseModel):
-    company: str | None = Field(default=None, max_length=20)
-
-    @field_validator("company")
-    @classmethod
-    def known_company(cls, value: str | None) -> str | None:
-        if value is not None and value not in company_profiles():
-            raise ValueError("unknown company: GET /api/widget/companies lists them")
-        return value
+    company: CompanyId | None = None
 
 
 class RatingIn(BaseModel):

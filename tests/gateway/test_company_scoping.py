@@ -139,3 +139,11 @@ def test_an_agent_sees_only_their_own_companys_handoffs_and_tickets(make_client)
     platform = logged_in(make_client(), "fast-boss")           # a platform operator: every company
     ids = {h["id"] for h in platform.get("/agent/api/queue").json()["handoffs"]}
     assert {kunlun_handoff, tianfu_handoff} <= ids
+
+
+def test_a_ticket_naming_an_unknown_company_is_refused(make_client) -> None:
+    client = make_client()
+    body = {"type": "repair", "utility": "gas", "conversation_id": f"web:{uuid.uuid4().hex}", "channel": "web",
+            "contact_phone": "13812345678", "description": "燃气表不走字了", "company": "acme"}
+    refused = client.post("/internal/tickets", json=body, headers={**INTERNAL, "Idempotency-Key": uuid.uuid4().hex})
+    assert refused.status_code == 422 and "unknown company" in refused.text
