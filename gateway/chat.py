@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.hazards import detect_hazard
 from core.ids import ConversationState, HandoffStatus
 from core.masking import mask_text
-from gateway import events, handoffs, keys
+from core.turns import turn_of
+from gateway import events, handoffs, keys, knowledge_store
 from gateway.config import Settings
 from gateway.conversations import add_bot_messages, add_message, get_or_create, last_customer_message_at, message_dict
 from gateway.metrics import MESSAGES
@@ -73,7 +74,7 @@ async def _to_bot(session: AsyncSession, redis: Redis, rasa: RasaClient, convers
     if conversation.company:  # whose promises this customer gets (bot/actions/answer_knowledge.py)
         metadata["company"] = conversation.company
     try:
-        replies = [r for r in await rasa.send(conversation.id, text, metadata) if r.get("text")]
+        replies = with_annotations(await rasa.send(conversation.id, text, metadata))
     except RasaUnavailable as error:
         raise await _unavailable(session, conversation) from error
     if not replies:
@@ -81,6 +82,38 @@ async def _to_bot(session: AsyncSession, redis: Redis, rasa: RasaClient, convers
     if dedupe_key:
         await redis.set(dedupe_key, json.dumps({"unsaved": replies}, ensure_ascii=False), ex=keys.DEDUPE_TTL)
     return await _store_replies(session, conversation.id, replies)
+
+
+# The intents a published example question is sent as: a question the knowledge base answers, never a request
+# that would start a form (bot/data/rules/knowledge.yml; a question inside a form is answered by the form).
+ANSWERING_INTENTS = frozenset({"ask_fee", "ask_payment", "ask_process", "ask_channel"})
+
+
+async def _for_bot(session: AsyncSession, text: str) -> str:
+    """What the bot is asked: a question an operator published as an example of an entry is answered by that
+    entry whatever the classifier would make of it (the bot's answer action takes the entry named); anything
+    else, and always a danger, as the customer wrote it."""
+    if text.startswith("/") or detect_hazard(text) is not None:
+        return text
+    match = await knowledge_store.published_example(session, text)
+    if match is None:
+        return text
+    entry, intent = match
+    return "/" + (intent if intent in ANSWERING_INTENTS else "ask_process") + json.dumps(
+        {"kb_entry": entry}, ensure_ascii=False)
+
+
+def with_annotations(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The bot's text replies, each carrying the annotation (core/turns.py) the bot sent after it as "meta"."""
+    replies: list[dict[str, Any]] = []
+    for reply in raw:
+        turn = turn_of(reply)
+        if turn is not None:
+            if replies:
+                replies[-1]["meta"] = turn
+        elif reply.get("text"):
+            replies.append({key: value for key, value in reply.items() if key != "custom"})
+    return replies
 
 
 async def _remember(redis: Redis, dedupe_key: str, turn: Turn) -> None:
@@ -134,7 +167,8 @@ async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound
             replies = await _to_bot(session, redis, rasa, conversation, text, previous_at, dedupe_key)
             return Turn(replies, conversation.state)
         conversation.state = "bot"
-    replies = await _to_bot(session, redis, rasa, conversation, text, previous_at, dedupe_key)
+    replies = await _to_bot(session, redis, rasa, conversation, await _for_bot(session, text), previous_at,
+                            dedupe_key)
     await session.refresh(conversation)   # the bot may have handed off during this turn
     return Turn(replies, conversation.state)
 

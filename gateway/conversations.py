@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.turns import TurnKind
 from gateway.bindings import current_bindings
 from gateway.clock import now
 from gateway.models import Conversation, Message
@@ -42,7 +43,7 @@ async def add_bot_messages(session: AsyncSession, conversation_id: str, replies:
     """The bot's replies of one turn, written in one statement."""
     at = now()
     messages = [Message(conversation_id=conversation_id, role="bot", text=r["text"], buttons=r.get("buttons") or None,
-                        at=at) for r in replies]
+                        meta=r.get("meta"), at=at) for r in replies]
     session.add_all(messages)
     await session.flush()
     return messages
@@ -61,5 +62,8 @@ async def transcript(session: AsyncSession, conversation_id: str, limit: int = 2
 
 
 def message_dict(message: Message) -> dict[str, Any]:
-    return {"id": message.id, "role": message.role, "text": message.text, "buttons": message.buttons or [],
+    data = {"id": message.id, "role": message.role, "text": message.text, "buttons": message.buttons or [],
             "author": message.author, "at": message.at.isoformat()}
+    if message.meta and message.meta.get("kind") == TurnKind.ANSWER.value:
+        data["answer"] = {"entries": message.meta.get("entries") or []}   # the widget's 有用 / 没用 buttons
+    return data

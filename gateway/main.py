@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from gateway import handoffs, keys, log_masking, metrics, retention
-from gateway.api import agent, internal, privacy, widget
+from gateway.api import agent, internal, knowledge, privacy, widget
 from gateway.bindings import load_bindings
 from gateway.body_limit import BodyLimit
 from gateway.channels import voice, wechat
@@ -120,6 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(agent.router)
     app.include_router(privacy.router)
+    app.include_router(knowledge.router)
+    app.include_router(knowledge.internal)
     app.include_router(wechat.router)
     app.include_router(voice.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
@@ -131,6 +133,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/agent", include_in_schema=False)
     async def agent_page() -> FileResponse:
         return FileResponse(STATIC / "agent.html")
+
+    @app.get("/agent/knowledge", include_in_schema=False)
+    async def knowledge_page() -> FileResponse:
+        return FileResponse(STATIC / "knowledge.html")
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus(request: Request) -> Response:

@@ -53,6 +53,8 @@ class Message(Base):
     buttons: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
     author: Mapped[str | None] = mapped_column(String(80), nullable=True)
     at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+    # bot replies: what the bot said about the turn (core/turns.py): entries that answered, a menu, unanswered
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Ticket(Base):
@@ -155,3 +157,54 @@ class AuditRecord(Base):
     action: Mapped[str] = mapped_column(String(40))
     target: Mapped[str] = mapped_column(String(120))
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class AnswerFeedback(Base):
+    """A customer's 有用 / 没用 on one knowledge answer (a bot message whose meta is an answer). Rating the same
+    answer again replaces the earlier rating."""
+    __tablename__ = "answer_feedback"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id"), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(120), index=True)
+    channel: Mapped[str] = mapped_column(String(20))
+    company: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    entry_id: Mapped[str] = mapped_column(String(120), index=True)
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(TZDateTime(), default=now, index=True)
+
+
+class KnowledgeVersion(Base):
+    """One published state of the knowledge base's entries (version 1: the repository's YAML). The action server
+    serves the newest version it accepted; a version it refuses (the figure audit) keeps its reason here."""
+    __tablename__ = "knowledge_versions"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    entries: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(String(200))
+    published_by: Mapped[str] = mapped_column(String(80))
+    published_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+    check_status: Mapped[str] = mapped_column(String(10), default="pending")   # pending | accepted | refused
+    check_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    checked_at: Mapped[datetime | None] = mapped_column(TZDateTime(), nullable=True)
+
+
+class KnowledgeDraft(Base):
+    """An operator's change not yet published: an example question added to an entry, a new entry, or an entry
+    edited. Drafts never reach customers; publishing applies them to the live version as a new version."""
+    __tablename__ = "knowledge_drafts"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    author: Mapped[str] = mapped_column(String(80), index=True)
+    action: Mapped[str] = mapped_column(String(20))            # add_example | new_entry | edit_entry
+    entry_id: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)  # draft | published | discarded
+    created_at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)
+    published_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    inbox_key: Mapped[str | None] = mapped_column(String(64), nullable=True)   # the inbox item it came from
+
+
+class InboxDismissal(Base):
+    """An unanswered-question group a supervisor dismissed (or resolved by a draft): hidden from the inbox."""
+    __tablename__ = "inbox_dismissals"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    by: Mapped[str] = mapped_column(String(80))
+    at: Mapped[datetime] = mapped_column(TZDateTime(), default=now)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.masking import mask_text
 from gateway.clock import now
 from gateway.conversations import message_dict, transcript
-from gateway.models import AuditRecord, Conversation, Handoff, Message, Rating, Ticket
+from gateway.models import AnswerFeedback, AuditRecord, Conversation, Handoff, Message, Rating, Ticket
 from gateway.tickets import FINAL, as_dict
 
 PSEUDONYM = "anon:"
@@ -131,7 +131,8 @@ def _anonymise_ticket(ticket: Ticket) -> None:
 
 async def _delete_conversation(session: AsyncSession, conversation_id: str) -> int:
     """The transcript, handoffs (their packets hold the transcript too) and the conversation itself; ratings
-    stay as bare scores under a pseudonym."""
+    stay as bare scores under a pseudonym; ratings of answers go with the answers they rate."""
+    await session.execute(delete(AnswerFeedback).where(AnswerFeedback.conversation_id == conversation_id))
     removed = await session.execute(delete(Message).where(Message.conversation_id == conversation_id))
     await session.execute(delete(Handoff).where(Handoff.conversation_id == conversation_id))
     await session.execute(update(Rating).where(Rating.conversation_id == conversation_id)

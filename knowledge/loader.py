@@ -67,6 +67,9 @@ def _time_limit(record: dict, sources: dict[str, Source]) -> TimeLimit:
 
 
 def _entry(record: dict, sources: dict[str, Source], limits: dict[str, TimeLimit]) -> Entry:
+    for required in ("id", "utility", "intent", "title", "answer", "source", "clause"):
+        if not str(record.get(required) or "").strip():
+            raise KnowledgeError(f"entry {record.get('id', '?')}: {required} is required")
     source = sources.get(record["source"])
     if source is None:
         raise KnowledgeError(f"entry {record['id']}: unknown source {record['source']}")
@@ -86,7 +89,17 @@ def _entry(record: dict, sources: dict[str, Source], limits: dict[str, TimeLimit
                  time_limits=tuple(limits[i] for i in record.get("time_limits") or []))
 
 
-def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
+def seed_records(directory: Path = KNOWLEDGE_DIR) -> list[dict]:
+    """The entries as written in the repository's files, each record carrying the file it came from ("file")."""
+    records: list[dict] = []
+    for path in sorted((directory / "entries").glob("*.yml")):
+        records.extend({**record, "file": path.name} for record in _read(path, "entries"))
+    return records
+
+
+def build_knowledge_base(records: list[dict], directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
+    """Entries from records (the repository's files, or a version operators published), with the sources and
+    time limits of the repository; raises KnowledgeError naming the first record that breaks a rule."""
     sources = {r["id"]: _source(r) for r in _read(directory / "sources.yml", "sources")}
     limits: dict[str, TimeLimit] = {}
     for record in _read(directory / "time_limits.yml", "time_limits"):
@@ -94,10 +107,17 @@ def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
             raise KnowledgeError(f"duplicate time limit id {record['id']}")
         limits[record["id"]] = _time_limit(record, sources)
     entries: list[Entry] = []
-    for path in sorted((directory / "entries").glob("*.yml")):
-        entries.extend(_entry(r, sources, limits) for r in _read(path, "entries"))
+    for record in records:
+        try:
+            entries.append(_entry(record, sources, limits))
+        except KeyError as missing:
+            raise KnowledgeError(f"entry {record.get('id', '?')}: {missing.args[0]} is required") from None
     ids = [e.id for e in entries]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise KnowledgeError(f"duplicate entry ids {sorted(duplicates)}")
     return KnowledgeBase(sources=sources, entries=tuple(entries), time_limits=limits)
+
+
+def load_knowledge_base(directory: Path = KNOWLEDGE_DIR) -> KnowledgeBase:
+    return build_knowledge_base(seed_records(directory), directory)

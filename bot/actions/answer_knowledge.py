@@ -17,6 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.annotate import note_answer, note_menu, note_unanswered
 from bot.actions.forms import TRIGGER_INTENTS, utilities_in_text, without_utilities
 from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.knowledge_base import knowledge_base, knowledge_search, utility_code
@@ -29,6 +30,7 @@ from bot.actions.tracker_view import (
     latest_text,
     latest_topic,
 )
+from core.turns import UnansweredReason
 from knowledge.companies import companies, company_in_text
 from knowledge.fraud import mentions_suspicious_payment
 from knowledge.model import UTILITY_LABELS, Entry
@@ -173,6 +175,7 @@ class ActionAnswerKnowledge(Action):
             if not admit_ignorance:
                 return None
             dispatcher.utter_message(response="utter_knowledge_not_found", buttons=[HUMAN_BUTTON])
+            note_unanswered(dispatcher, UnansweredReason.NO_ENTRY, company=company)
             return _clear_pending()
         return self._say(dispatcher, entries, question) + _clear_pending()
 
@@ -187,8 +190,10 @@ class ActionAnswerKnowledge(Action):
             buttons = [{"title": self._choice_title(h.entry), "payload": f'/inform{{"kb_entry": "{h.entry.id}"}}'}
                        for h in decision.hits]
             dispatcher.utter_message(text="您想了解的是下面哪一项？", buttons=buttons)
+            note_menu(dispatcher, [h.entry.id for h in decision.hits])
             return [SlotSet(PENDING_QUESTION, question), SlotSet(PENDING_INTENT, intent)]
         dispatcher.utter_message(response="utter_knowledge_not_found", buttons=[HUMAN_BUTTON])
+        note_unanswered(dispatcher, UnansweredReason.NO_ENTRY)
         return _clear_pending()
 
     @staticmethod
@@ -209,6 +214,7 @@ class ActionAnswerKnowledge(Action):
             parts.append(prompt)
             buttons = [{"title": title, "payload": payload}]
         dispatcher.utter_message(text="\n\n".join(parts) if len(entries) > 1 else "\n".join(parts), buttons=buttons)
+        note_answer(dispatcher, [entry.id for entry in entries])
         events: list[EventType] = [SlotSet("kb_last_entry", entries[0].id)]
         if question:
             events.append(SlotSet(LAST_QUESTION, question[-200:]))

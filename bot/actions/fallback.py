@@ -8,9 +8,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.annotate import note_unanswered
 from bot.actions.answer_knowledge import QUESTION_INTENTS, ActionAnswerKnowledge
 from bot.actions.handoff import request_human
 from bot.actions.tracker_view import consecutive_fallbacks, latest_text
+from core.turns import UnansweredReason
 
 # Below this the classifier's best guess says nothing about what the customer wants.
 QUESTION_GUESS_CONFIDENCE = 0.3
@@ -32,6 +34,7 @@ class ActionHandleFallback(Action):
         answered = self._try_handbook(dispatcher, tracker)
         if answered is not None:
             return answered
+        note_unanswered(dispatcher, UnansweredReason.FALLBACK)
         misunderstood = consecutive_fallbacks(tracker)
         if misunderstood >= 3:
             return await request_human(dispatcher, tracker, reason="repeated_fallback")

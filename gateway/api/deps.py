@@ -66,6 +66,11 @@ class AgentIdentity:
     def supervisor(self) -> bool:
         return self.role == "supervisor"
 
+    @property
+    def editor(self) -> bool:
+        """May draft knowledge changes: supervisors, and reviewers (who also publish other people's drafts)."""
+        return self.role in ("supervisor", "reviewer")
+
     def serves(self, company: str | None) -> bool:
         """An agent of a company sees that company's conversations and tickets only."""
         return self.company is None or company == self.company
@@ -94,7 +99,14 @@ async def current_supervisor(agent: Annotated[AgentIdentity, Depends(current_age
     return agent
 
 
+async def current_editor(agent: Annotated[AgentIdentity, Depends(current_agent)]) -> AgentIdentity:
+    if not agent.editor:
+        raise HTTPException(403, "需要班长或审核员权限")
+    return agent
+
+
 ServiceDep = Annotated[None, Depends(require_service)]
 ConversationDep = Annotated[str, Depends(conversation_of)]
 AgentDep = Annotated[AgentIdentity, Depends(current_agent)]
 SupervisorDep = Annotated[AgentIdentity, Depends(current_supervisor)]
+EditorDep = Annotated[AgentIdentity, Depends(current_editor)]
