@@ -17,7 +17,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
 from gateway import handoffs, keys, log_masking, metrics, retention
-from gateway.api import agent, internal, knowledge, privacy, widget
+from gateway.api import agent, internal, knowledge, privacy, stats, widget
 from gateway.bindings import load_bindings
 from gateway.body_limit import BodyLimit
 from gateway.channels import voice, wechat
@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(agent.router)
     app.include_router(privacy.router)
+    app.include_router(stats.router)
     app.include_router(knowledge.router)
     app.include_router(knowledge.internal)
     app.include_router(wechat.router)
@@ -137,6 +138,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/agent/knowledge", include_in_schema=False)
     async def knowledge_page() -> FileResponse:
         return FileResponse(STATIC / "knowledge.html")
+
+    @app.get("/agent/analytics", include_in_schema=False)
+    async def analytics_page() -> FileResponse:
+        return FileResponse(STATIC / "analytics.html")
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus(request: Request) -> Response:

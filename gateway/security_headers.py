@@ -27,7 +27,9 @@ class SecurityHeaders:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 headers.append((b"x-content-type-options", b"nosniff"))
-                if path in ("/", "/agent") or path.endswith(".html"):
+                # the pages: the widget, and every console page (/agent, /agent/analytics…; not its API)
+                if path == "/" or path.endswith(".html") or (path.startswith("/agent") and
+                                                             not path.startswith("/agent/api/")):
                     headers.append((b"content-security-policy", policy))
                     if path.startswith("/agent"):
                         headers.append((b"x-frame-options", b"DENY"))
