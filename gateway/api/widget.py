@@ -1,15 +1,16 @@
-"""The web chat widget's API: a signed session, messages, history, live events and the rating."""
+"""The web chat widget's API: a signed session, messages, history, live events, the rating of a human's service
+and the 有用 / 没用 of a knowledge answer."""
 from __future__ import annotations
 
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import select
 
-from gateway import events, keys
+from gateway import events, feedback, keys
 from gateway.api.deps import ConversationDep, RedisDep, SessionDep, SettingsDep
 from gateway.channels.step import ChannelContext, channel_context, converse
 from gateway.chat import BotUnavailable, Inbound
@@ -33,6 +34,19 @@ class SessionIn(BaseModel):
 
 class RatingIn(BaseModel):
     score: int = Field(ge=1, le=5)
+
+
+class FeedbackIn(BaseModel):
+    helpful: StrictBool       # true: 有用, false: 没用
+
+
+class FeedbackOut(BaseModel):
+    message_id: int
+    helpful: bool
+    thanks: str
+
+
+MessageId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/companies")
@@ -113,3 +127,16 @@ async def rate(body: RatingIn, conversation_id: ConversationDep, session: Sessio
         session.add(Rating(conversation_id=conversation_id, handoff_id=handoff.id, score=body.score))
         await session.commit()
     return Response(status_code=204)
+
+
+@router.post("/messages/{message_id}/feedback", response_model=FeedbackOut,
+             responses={404: {"description": "no knowledge answer of this conversation has that id"}})
+async def answer_feedback(message_id: MessageId, body: FeedbackIn, conversation_id: ConversationDep,
+                          session: SessionDep) -> dict:
+    """有用 / 没用 on one knowledge answer of the widget's own conversation (a message carrying `answer`); rating
+    it again replaces the earlier rating."""
+    try:
+        stored = await feedback.rate(session, conversation_id, message_id, body.helpful)
+    except feedback.FeedbackError as error:
+        raise HTTPException(error.status, error.detail) from None
+    return {"message_id": stored.message_id, "helpful": stored.helpful, "thanks": feedback.THANKS}

@@ -24,7 +24,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from gateway import keys
+from gateway import feedback, keys
 from gateway.channels.step import ChannelContext, channel_context, converse
 from gateway.channels.wechat_accounts import WeChatAccount, WeChatApis
 from gateway.channels.wechat_render import as_text, chunks
@@ -192,7 +192,12 @@ async def _receive(request: Request, ctx: ChannelContext, apis: WeChatApis, acco
 
 
 async def _answer(ctx: ChannelContext, account: WeChatAccount, conversation_id: str, text: str, client_id: str) -> str:
-    """The reply as WeChat text: buttons become numbered lines, and "1" next time picks the first."""
+    """The reply as WeChat text: buttons become numbered lines, and "1" next time picks the first. "有用" / "没用"
+    right after a knowledge answer is the customer's rating of it: stored and thanked, never sent to the assistant."""
+    async with ctx.sessionmaker() as session:
+        thanks = await feedback.from_words(session, conversation_id, text)
+    if thanks is not None:
+        return thanks
     try:
         turn = await converse(ctx, Inbound(conversation_id, "wechat", text, client_id, company=account.company),
                               numbered_options=True)

@@ -1,9 +1,11 @@
-"""The assistant's messages as a WeChat user expects them: plain text, short, options as numbered lines."""
+"""The assistant's messages as a WeChat user expects them: plain text, short, options as numbered lines, and after a
+knowledge answer a line asking whether it helped (words, never digits: a digit picks a numbered option)."""
 from __future__ import annotations
 
 from typing import Any
 
 MAX_REPLY_BYTES = 2000   # WeChat truncates text replies a little above 2 KB
+FEEDBACK_PROMPT = "有帮助请回复“有用”，没帮助请回复“没用”"   # the words gateway/feedback.py understands
 
 
 def as_text(messages: list[dict[str, Any]]) -> str:
@@ -15,6 +17,8 @@ def as_text(messages: list[dict[str, Any]]) -> str:
         buttons.extend(message.get("buttons") or [])
     if buttons:
         parts.append("请回复数字：\n" + "\n".join(f"{i}. {b['title']}" for i, b in enumerate(buttons, 1)))
+    if any(message.get("answer") for message in messages):
+        parts.append(FEEDBACK_PROMPT)
     return "\n\n".join(parts)
 
 

@@ -120,6 +120,51 @@
     if (box.childElementCount) li.append(box);
   }
 
+  // ---- 有用 / 没用 under a knowledge answer (messages that carry `answer`) ----
+  const RATED_KEY = `${TOKEN_KEY}:rated`;       // answers already rated here: no buttons again after a reload
+  const rated = {
+    ids() { try { return JSON.parse(localStorage.getItem(RATED_KEY) || '[]'); } catch { return []; } },
+    has(id) { return this.ids().includes(String(id)); },
+    add(id) {
+      try { localStorage.setItem(RATED_KEY, JSON.stringify([...this.ids(), String(id)].slice(-200))); } catch { /* memory only */ }
+    },
+  };
+
+  function addFeedback(li, messageId) {
+    if (rated.has(messageId)) return;
+    const box = document.createElement('div');
+    box.className = 'feedback';
+    box.setAttribute('role', 'group');
+    box.setAttribute('aria-label', '这条解答有帮助吗');
+    const note = document.createElement('span');
+    note.className = 'feedback-note';
+    note.setAttribute('role', 'status');
+    const buttons = [['有用', true], ['没用', false]].map(([title, helpful]) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'feedback-btn';
+      b.dataset.helpful = String(helpful);
+      b.textContent = title;
+      b.addEventListener('click', async () => {
+        buttons.forEach((x) => { x.disabled = true; });
+        note.textContent = '';
+        try {
+          await withSession(() => api('POST', `/api/widget/messages/${encodeURIComponent(messageId)}/feedback`, { helpful }));
+          rated.add(messageId);
+          buttons.forEach((x) => x.remove());
+          note.textContent = '谢谢您的反馈';
+          box.classList.add('done');
+        } catch {
+          buttons.forEach((x) => { x.disabled = false; });   // a second click is the retry
+          note.textContent = '发送失败，请重试';
+        }
+      });
+      return b;
+    });
+    box.append(...buttons, note);
+    li.append(box);
+  }
+
   function append(li) {
     const stick = nearBottom();
     messagesEl.append(li);
@@ -149,6 +194,7 @@
     const li = buildMsg(m.role, shown, m.at);
     if (m.id != null) li.dataset.id = m.id;
     if (Array.isArray(m.buttons) && m.buttons.length) addChips(li, m.buttons);
+    if (m.role === 'bot' && m.answer && m.id != null) addFeedback(li, m.id);
     append(li);
   }
 

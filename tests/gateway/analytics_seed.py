@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -26,7 +27,9 @@ from gateway.db import make_engine, make_sessionmaker
 from gateway.manage import create_agent
 from gateway.migrate import upgrade
 from gateway.models import AnswerFeedback, Conversation, Handoff, Message, Rating, Ticket, TicketEvent
+from scripts.stack import free_port, wait_until_up
 
+ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 AGENTS = (("an-platform", "supervisor", None), ("an-kunlun-boss", "supervisor", "kunlun"),
           ("an-tianfu-boss", "supervisor", "tianfu"), ("an-kunlun-agent", "agent", "kunlun"))
@@ -49,6 +52,25 @@ def fresh_database(tmp_dir: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(base, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def running_gateway(database_url: str, redis_url: str, rasa_url: str = "http://127.0.0.1:9") -> Iterator[str]:
+    """A real gateway (uvicorn, its own process) on that database, for the browser; yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+           "RASA_URL": rasa_url, "GATEWAY_SERVICE_TOKEN": "analytics-service-token-0123456789abcdef",
+           "SESSION_SECRET": "analytics-session-secret-0123456789abcdef", "LOGIN_FAILURES_PER_ADDRESS": "1000000",
+           "WIDGET_SESSIONS_PER_MINUTE": "1000000"}
+    process = subprocess.Popen([str(ROOT / ".venv/gateway/bin/python"), "-m", "uvicorn", "gateway.app:app", "--host",
+                                "127.0.0.1", "--port", str(port), "--no-access-log"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/health", 60, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def prepare(database_url: str) -> None:
