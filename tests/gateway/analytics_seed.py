@@ -14,6 +14,7 @@ import subprocess
 import uuid
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
@@ -74,7 +75,13 @@ def running_gateway(database_url: str, redis_url: str, rasa_url: str = "http://1
 
 
 def prepare(database_url: str) -> None:
-    """Schema, the analytics agents, and the week."""
+    """Schema, the analytics agents, and the week; in a thread of its own, as a browser's event loop may be
+    running in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(_prepare, database_url).result()
+
+
+def _prepare(database_url: str) -> None:
     upgrade(database_url)
 
     async def go() -> None:
