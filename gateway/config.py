@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     wechat_reply_budget_seconds: float = 4.5     # WeChat gives up after 5 s and retries
     wechat_timestamp_tolerance_seconds: int = 300
     wechat_template_ticket_status: str | None = None   # template id for ticket status changes
+    # Outage notices (gateway/notices): the template for subscribers outside the 48-hour customer-service window,
+    # and how often the push job (one gateway process of the deployment, a Redis lease) looks for changes.
+    wechat_template_outage_notice: str | None = None
+    notice_push_seconds: float = 5.0
 
     @model_validator(mode="after")
     def refuse_development_secrets_in_production(self) -> Settings:

@@ -76,3 +76,8 @@ def retention_last_run() -> str:
 def job_lease(job: str) -> str:
     """Held by the one gateway process that runs a periodic job this round (SET NX with the round's length)."""
     return f"{PREFIX}:lease:{job}"
+
+
+def notice_subscribe_pending(conversation_id: str) -> str:
+    """The customer asked for 停电停气提醒: their next message is the address (ten minutes)."""
+    return f"{PREFIX}:notices:subscribe:{conversation_id}"

@@ -26,6 +26,8 @@ from gateway.channels.wechat_accounts import WeChatApis, configured_accounts
 from gateway.channels.wechat_delivery import deliver_forever
 from gateway.config import Settings, get_settings
 from gateway.db import make_engine, make_sessionmaker
+from gateway.notices import api as notices_api
+from gateway.notices.push import push_forever
 from gateway.rasa_client import RasaClient
 from gateway.security import WidgetTokens, service_token_valid
 from gateway.security_headers import SecurityHeaders
@@ -90,6 +92,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.wechat_apis = WeChatApis(settings, app.state.wechat_accounts)
         if app.state.wechat_apis:
             tasks.append(asyncio.create_task(deliver_forever(app.state.redis, app.state.wechat_apis)))
+        # outage notices to subscribers: one process of the deployment at a time (gateway/notices/push.py)
+        tasks.append(asyncio.create_task(push_forever(app.state.sessionmaker, app.state.redis,
+                                                      app.state.wechat_apis, settings)))
         yield
         for task in tasks:
             task.cancel()
@@ -120,6 +125,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget.router)
     app.include_router(agent.router)
     app.include_router(privacy.router)
+    app.include_router(notices_api.agent_router)
+    app.include_router(notices_api.public_router)
+    app.include_router(notices_api.internal_router)
     app.include_router(stats.router)
     app.include_router(knowledge.router)
     app.include_router(knowledge.internal)
@@ -142,6 +150,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/agent/analytics", include_in_schema=False)
     async def analytics_page() -> FileResponse:
         return FileResponse(STATIC / "analytics.html")
+
+    @app.get("/agent/notices", include_in_schema=False)
+    async def notices_page() -> FileResponse:
+        return FileResponse(STATIC / "notices.html")
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus(request: Request) -> Response:

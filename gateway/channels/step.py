@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.channels import options
 from gateway.chat import Inbound, Turn, handle
 from gateway.config import Settings
+from gateway.notices import subscriptions
 from gateway.rasa_client import RasaClient
 
 
@@ -35,8 +36,13 @@ async def converse(ctx: ChannelContext, inbound: Inbound, *, numbered_options: b
     """numbered_options: the channel shows buttons as numbered lines (WeChat text, the phone), so "1" picks the
     first option of the last reply and this reply's options are remembered for the next message."""
     text = await options.resolve(ctx.redis, inbound.conversation_id, inbound.text) if numbered_options else inbound.text
+    inbound = Inbound(**{**inbound.__dict__, "text": text})
+    # 停电停气提醒 / 退订提醒 and the address that follows are handled here, before the assistant
+    reminder = await subscriptions.intercept(ctx.sessionmaker, ctx.redis, inbound)
+    if reminder is not None:
+        return reminder
     async with ctx.sessionmaker() as session:
-        turn = await handle(session, ctx.redis, ctx.rasa, Inbound(**{**inbound.__dict__, "text": text}))
+        turn = await handle(session, ctx.redis, ctx.rasa, inbound)
     if numbered_options:
         await options.remember(ctx.redis, inbound.conversation_id, buttons_of(turn))
     return turn

@@ -33,7 +33,8 @@ from gateway.chat import BotUnavailable, Inbound
 router = APIRouter(tags=["wechat"])
 logger = logging.getLogger("gateway.wechat")
 
-MENU = {"PAY": "/ask_payment", "REPAIR": "/report_fault", "TICKET": "/check_ticket", "HUMAN": "/request_human"}
+MENU = {"PAY": "/ask_payment", "REPAIR": "/report_fault", "TICKET": "/check_ticket", "HUMAN": "/request_human",
+        "OUTAGE_ALERT": "停电停气提醒"}   # the reminder subscription (gateway/notices/subscriptions.py)
 WELCOME = ("感谢关注！我是燃气、电力和供热的智能客服，可以帮您查缴费方式和收费标准、办理业务、报修报装、"
            "投诉和查询工单进度。闻到燃气味等紧急情况，请先到室外再拨打抢险电话。请问有什么可以帮您？")
 UNSUPPORTED = "目前我能看懂文字和语音消息。请用文字或语音告诉我您的问题。"

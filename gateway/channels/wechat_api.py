@@ -25,6 +25,7 @@ class Delivery:
     delivered: bool
     errcode: int = 0
     detail: str = ""
+    answered: bool = True      # False: no answer from WeChat (network error, timeout): it may have been delivered
 
 
 class _Client(WeChatClient):
@@ -56,7 +57,7 @@ class WeChatApi:
             return Delivery(False, int(error.errcode or 0), str(error.errmsg))
         except Exception as error:  # network errors and timeouts: report, never crash the caller
             logger.warning("wechat call failed: %r", error)
-            return Delivery(False, -1, repr(error))
+            return Delivery(False, -1, repr(error), answered=False)
 
     async def send_text(self, openid: str, text: str) -> Delivery:
         return await self._call(self._client.message.send_text, openid, text)
@@ -67,3 +68,10 @@ class WeChatApi:
         data = {"first": {"value": "您的工单有新进展"}, "keyword1": {"value": ticket_no},
                 "keyword2": {"value": status}, "remark": {"value": note or "如有疑问请回复消息联系我们。"}}
         return await self._call(self._client.message.send_template, openid, self._template, data)
+
+    async def send_template(self, openid: str, template_id: str, data: dict, client_msg_id: str | None = None) -> Delivery:
+        """A 模板消息; client_msg_id (WeChat's 防重入id): the same openid and id within 10 minutes is sent once."""
+        body = {"touser": openid, "template_id": template_id, "data": data}
+        if client_msg_id:
+            body["client_msg_id"] = client_msg_id
+        return await self._call(self._client.post, "message/template/send", data=body)
