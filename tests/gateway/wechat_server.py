@@ -1,10 +1,16 @@
 """A local stand-in for api.weixin.qq.com (which cannot be reached here), speaking its wire format: access
 tokens (one per official account's app id), 客服消息 and 模板消息, with WeChat's error codes for an expired token and
-the 48-hour window. Each message accepted records the app id whose token sent it (`_appid`)."""
+the 48-hour window. Each message accepted records the app id whose token sent it (`_appid`).
+
+A template message with a client_msg_id (WeChat's 防重入id) is delivered once per openid and id within ten minutes; a
+repeat is answered like the first and not delivered again. `hold(n)` keeps the n-th message request from now on
+waiting for its answer (it is delivered on arrival, as WeChat would) until `release()`: a sender killed meanwhile
+never learns it went through."""
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -19,6 +25,11 @@ class FakeWeChat:
         self.expire_next_token = False
         self._tokens: dict[str, int] = {}     # app id -> the number of its current token
         self._lock = threading.Lock()
+        self._client_msg_ids: dict[tuple[str, str], tuple[float, int]] = {}   # (openid, id) -> (when, msgid)
+        self._messages_seen = 0
+        self._hold_at: int | None = None
+        self.holding = threading.Event()      # set while a held request waits
+        self._released = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
@@ -31,6 +42,30 @@ class FakeWeChat:
 
     def texts_to(self, openid: str) -> list[str]:
         return [m["text"]["content"] for m in self.sent if m.get("touser") == openid]
+
+    def templates_to(self, openid: str) -> list[dict]:
+        return [m for m in self.templates if m.get("touser") == openid]
+
+    def hold(self, nth: int) -> None:
+        """The nth message request from now on waits for release() before it is answered."""
+        with self._lock:
+            self._hold_at = self._messages_seen + nth
+            self.holding.clear()
+            self._released.clear()
+
+    def release(self) -> None:
+        self._released.set()
+
+    def _held(self) -> bool:
+        """Counts a message request; True for the one to hold."""
+        with self._lock:
+            self._messages_seen += 1
+            return self._hold_at == self._messages_seen
+
+    def _wait_if(self, held: bool) -> None:
+        if held:
+            self.holding.set()
+            self._released.wait(timeout=120)
 
     def _handler(self):
         fake = self
@@ -73,11 +108,25 @@ class FakeWeChat:
                 if url.path == "/cgi-bin/message/custom/send":
                     if body.get("touser") == OUTSIDE_WINDOW_OPENID:
                         return self._json({"errcode": 45015, "errmsg": "response out of time limit"})
-                    fake.sent.append(body)
+                    held = fake._held()
+                    with fake._lock:
+                        fake.sent.append(body)
+                    fake._wait_if(held)
                     return self._json({"errcode": 0, "errmsg": "ok"})
                 if url.path == "/cgi-bin/message/template/send":
-                    fake.templates.append(body)
-                    return self._json({"errcode": 0, "errmsg": "ok", "msgid": len(fake.templates)})
+                    held = fake._held()
+                    key = (str(body.get("touser")), str(body.get("client_msg_id") or ""))
+                    with fake._lock:
+                        seen = fake._client_msg_ids.get(key) if key[1] else None
+                        if seen and time.monotonic() - seen[0] < 600:
+                            msgid = seen[1]
+                        else:
+                            fake.templates.append(body)
+                            msgid = len(fake.templates)
+                            if key[1]:
+                                fake._client_msg_ids[key] = (time.monotonic(), msgid)
+                    fake._wait_if(held)
+                    return self._json({"errcode": 0, "errmsg": "ok", "msgid": msgid})
                 self._json({"errcode": 40001, "errmsg": "unknown api"})
 
         return Handler
