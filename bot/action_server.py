@@ -12,7 +12,8 @@ from sanic import Sanic, response
 from sanic.request import Request
 
 from bot.actions.knowledge_preview import preview
-from bot.actions.knowledge_sync import KnowledgeSync, client
+from bot.actions.gateway_client import GatewayClient
+from bot.actions.knowledge_sync import KnowledgeSync
 from bot.actions.settings import gateway_settings
 from knowledge.loader import KnowledgeError
 
@@ -48,6 +49,6 @@ def attach_sanic_app_extensions(app: Sanic) -> None:
         return
 
     async def start_sync(app: Sanic, _loop: object = None) -> None:
-        app.add_task(KnowledgeSync(client()).run_forever())
+        app.add_task(KnowledgeSync(GatewayClient(timeout_seconds=10)).run_forever())
 
     app.register_listener(start_sync, "after_server_start")

@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.masking import mask_text
 from core.turns import TurnKind, UnansweredReason
+from gateway.clock import now
 from gateway.models import AnswerFeedback, Conversation, Handoff, Message
 
 MENU_PICK = '/inform{"kb_entry"'
+MENU_PATIENCE = timedelta(minutes=10)   # a menu left this long without a pick was not what they asked
 HUMAN_REQUEST_REASONS = {"request_human"}
 
 
@@ -117,7 +119,7 @@ def _walk(conversation_id: str, messages: list[tuple[Message, str, str | None]],
             last_answer = (message, question)
             if message.id in unhelpful:
                 item(question, UnansweredReason.RATED_UNHELPFUL, message.at, _first_entry(message))
-    if menu_for is not None:
+    if menu_for is not None and now() - messages[-1][0].at > MENU_PATIENCE:   # not while they may still pick
         item(menu_for, UnansweredReason.MENU_UNPICKED, messages[-1][0].at)
     return items
 

@@ -72,12 +72,15 @@ def _by_max(values: np.ndarray) -> np.ndarray:
 
 
 class KnowledgeSearch:
-    def __init__(self, kb: KnowledgeBase, *, semantic: bool = True) -> None:
+    def __init__(self, kb: KnowledgeBase, *, semantic: bool = True, ranker: EntryRanker | None = None) -> None:
+        """ranker: an already fitted ranker to score these entries with (EntryRanker.for_entries) instead of
+        fitting one now."""
         self.kb = kb
         self.entries = list(kb.entries)
         self.bm25 = bm25s.BM25()
         self.bm25.index([search_tokens(_entry_text(e)) for e in self.entries], show_progress=False)
-        self.ranker = EntryRanker().fit(self.entries)
+        self.ranker = ranker.for_entries(self.entries) if ranker is not None else EntryRanker().fit(self.entries)
+        self.ranker_fitted = ranker is None   # fitted on exactly these entries' examples
         self._semantic_wanted, self._semantic = semantic, None
         self.semantic_calls = 0
         self._last: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
@@ -88,6 +91,11 @@ class KnowledgeSearch:
             from knowledge.semantic import SemanticIndex
             self._semantic = SemanticIndex(self.entries)
         return self._semantic
+
+    @property
+    def semantic_loaded(self) -> bool:
+        """The meaning-based index is built (it is built on first use)."""
+        return self._semantic is not None
 
     def relevance(self, question: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(fused relevance per entry, raw BM25, ranker probabilities); the last question's are kept."""

@@ -1,4 +1,4 @@
-"""The gateway's internal API (docs/api_contract.md): tickets and handoffs. One client, explicit timeouts, one
+"""The gateway's internal API (docs/api_contract.md): tickets, handoffs and the published knowledge versions. One client, explicit timeouts, one
 clear error for everything that is not a 2xx answer."""
 from __future__ import annotations
 
@@ -61,6 +61,19 @@ class GatewayClient:
     async def hand_off(self, packet: dict[str, Any]) -> dict[str, Any]:
         """POST /internal/handoffs: queue the conversation for a human agent."""
         return await self._request("POST", "/internal/handoffs", json=packet)
+
+    async def knowledge_live(self) -> dict[str, Any]:
+        """GET /internal/knowledge/live: {"version", "status"} of the newest knowledge version not refused."""
+        return await self._request("GET", "/internal/knowledge/live")
+
+    async def knowledge_version(self, number: int) -> dict[str, Any]:
+        """GET /internal/knowledge/versions/{n}: {"version", "status", "entries"}."""
+        return await self._request("GET", f"/internal/knowledge/versions/{int(number)}")
+
+    async def knowledge_verdict(self, number: int, accepted: bool, detail: str | None) -> dict[str, Any]:
+        """POST /internal/knowledge/versions/{n}/check: this action server's audit of a published version."""
+        return await self._request("POST", f"/internal/knowledge/versions/{int(number)}/check",
+                                   json={"accepted": accepted, "detail": detail[:4000] if detail else None})
 
     async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self._settings.service_token}", **kwargs.pop("headers", {})}

@@ -11,11 +11,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from typing import Any, Protocol
 
-import httpx
-
+from bot.actions.gateway_client import GatewayError
 from bot.actions.knowledge_base import SEED_VERSION, LiveKnowledge, install, live
-from bot.actions.settings import gateway_settings
 from knowledge.loader import KnowledgeError
 from knowledge.rules import figure_problems, validate
 from knowledge.search import KnowledgeSearch
@@ -27,63 +26,74 @@ def poll_seconds() -> float:
     return float(os.environ.get("KNOWLEDGE_POLL_SECONDS", "2"))
 
 
-def build(version: int, records: list[dict], previous: LiveKnowledge | None = None) -> LiveKnowledge:
+def build(version: int, records: list[dict], previous: LiveKnowledge | None = None, *,
+          refit: bool = True) -> LiveKnowledge:
     """The version's knowledge base and search; KnowledgeError names every rule it breaks. Only entries that
-    changed against `previous` are audited again (unchanged ones passed when their version was served)."""
+    changed against `previous` are audited again (unchanged ones passed when their version was served).
+    refit=False keeps `previous`'s fitted ranker (new example questions count through BM25 and meaning at
+    once, in the ranker after the background refit)."""
     kb = validate(records)
     unchanged = set(previous.kb.entries) if previous else set()
     problems = figure_problems([entry for entry in kb.entries if entry not in unchanged])
     if problems:
         raise KnowledgeError("；".join(problems))
-    search = KnowledgeSearch(kb, semantic=previous is None or previous.search.semantic is not None)
-    if search.semantic is not None:
+    semantic = previous is None or previous.search.semantic_loaded
+    ranker = previous.search.ranker if previous is not None and not refit else None
+    search = KnowledgeSearch(kb, semantic=semantic, ranker=ranker)
+    if semantic:
         search.semantic  # noqa: B018  embeds the new example questions now, not in a customer's turn
     return LiveKnowledge(version, kb, search)
 
 
+class KnowledgeApi(Protocol):
+    """The gateway's internal knowledge API (bot/actions/gateway_client.py implements it)."""
+
+    async def knowledge_live(self) -> dict[str, Any]: ...
+    async def knowledge_version(self, number: int) -> dict[str, Any]: ...
+    async def knowledge_verdict(self, number: int, accepted: bool, detail: str | None) -> dict[str, Any]: ...
+
+
 class KnowledgeSync:
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
+    def __init__(self, gateway: KnowledgeApi) -> None:
+        self.gateway = gateway
         self.refused: set[int] = set()
+        self._refit: asyncio.Future | None = None
 
     async def step(self) -> int | None:
         """One check: the version now served when it changed, else None."""
-        head = (await self.client.get("/internal/knowledge/live")).raise_for_status().json()
+        head = await self.gateway.knowledge_live()
         number, current = int(head["version"]), live()
         if number == current.version or number in self.refused:
             return None
-        if number == SEED_VERSION and current.version == SEED_VERSION:
-            return None
-        body = (await self.client.get(f"/internal/knowledge/versions/{number}")).raise_for_status().json()
+        body = await self.gateway.knowledge_version(number)
         try:
-            knowledge = await asyncio.to_thread(build, number, body["entries"], current)
+            knowledge = await asyncio.to_thread(build, number, body["entries"], current, refit=False)
         except KnowledgeError as error:
             self.refused.add(number)
             logger.warning("knowledge version %s refused: %s", number, error)
-            await self._verdict(number, False, str(error))
+            await self.gateway.knowledge_verdict(number, False, str(error))
             return None
         install(knowledge)
         logger.info("knowledge version %s served (%d entries)", number, len(knowledge.kb.entries))
         if body.get("status") == "pending":
-            await self._verdict(number, True, None)
+            await self.gateway.knowledge_verdict(number, True, None)
+        self._refit = asyncio.ensure_future(self.refit(number, body["entries"]))
         return number
 
-    async def _verdict(self, number: int, accepted: bool, detail: str | None) -> None:
-        await self.client.post(f"/internal/knowledge/versions/{number}/check",
-                               json={"accepted": accepted, "detail": detail[:4000] if detail else None})
+    async def refit(self, number: int, records: list[dict]) -> None:
+        """The ranker fitted on the served version's own examples, swapped in when ready (if still served)."""
+        current = live()
+        knowledge = await asyncio.to_thread(build, number, records, current, refit=True)
+        if live().version == number:
+            install(knowledge)
+            logger.info("knowledge version %s: ranker refitted", number)
 
     async def run_forever(self) -> None:
         while True:
             try:
                 await self.step()
-            except (httpx.HTTPError, ValueError, KeyError) as error:
+            except (GatewayError, ValueError, KeyError) as error:
                 logger.debug("knowledge sync: gateway not reachable: %s", error)
             except Exception:  # noqa: BLE001 -- the loop must outlive one bad round
                 logger.exception("knowledge sync failed")
             await asyncio.sleep(poll_seconds())
-
-
-def client() -> httpx.AsyncClient:
-    settings = gateway_settings()
-    return httpx.AsyncClient(base_url=settings.url, timeout=settings.timeout_seconds,
-                             headers={"Authorization": f"Bearer {settings.service_token}"})
