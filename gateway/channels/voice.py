@@ -30,6 +30,7 @@ from gateway.channels.voice_render import REPEAT_KEY, render
 from gateway.chat import BotUnavailable, Inbound
 from gateway.conversations import get_or_create
 from gateway.models import Conversation
+from gateway.notices.service import spoken_for_caller
 from gateway.security import service_token_valid
 from gateway.strict_json import StrictJSONRoute
 
@@ -132,7 +133,10 @@ async def start(body: CallStart, ctx: Context, _: Platform) -> Reply:
         if body.caller.isdigit():
             conversation.verified_phone = body.caller
         await session.commit()
-    return _said(GREETING, expect=Expect(dtmf_max_digits=1))
+        # an address on the caller's tickets under an active outage notice: said right after the greeting
+        notice = await spoken_for_caller(session, body.caller, conversation.company)
+    hello, rest = GREETING.split("。", 1)
+    return _said(f"{hello}。{notice}{rest}" if notice else GREETING, expect=Expect(dtmf_max_digits=1))
 
 
 async def _transfer(ctx: ChannelContext, conversation: Conversation, reason: str, say: str) -> Reply:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.clock import now
 from gateway.models import AuditRecord, Conversation, Ticket
+from gateway.notices import render
 from gateway.notices.areas import Coverage, Place, best_coverage, parse_place
 from gateway.notices.models import Notice, NoticeChange, NoticeDelivery, NoticeSubscription
 from gateway.ticket_sla import knowledge
@@ -274,6 +275,23 @@ async def known_places(session: AsyncSession, conversation_id: str | None = None
         if place is not None and all(k.place.key != place.key for k in known):
             known.append(KnownPlace(address, source, place))
     return known
+
+
+MAX_SPOKEN_NOTICES = 2
+
+
+async def spoken_for_caller(session: AsyncSession, phone: str, company: str | None, at: datetime | None = None) -> str:
+    """What a caller hears right after the greeting when an address on their tickets (contact phone = the calling
+    number) is under an active notice; "" otherwise."""
+    if not phone.isdigit():
+        return ""
+    at = at or now()
+    for known in await known_places(session, phone=phone):
+        active = [m for m in await for_place(session, known.place, company=company, within_hours=0, at=at) if m.active]
+        if active:
+            heard = "".join(render.spoken_text(snapshot(m.notice), at, m.area) for m in active[:MAX_SPOKEN_NOTICES])
+            return f"您登记的地址{render.spoken_place(known.place.text)}目前在停供范围内：{heard}"
+    return ""
 
 
 async def delivery_counts(session: AsyncSession, notice_id: int) -> dict[str, int]:
