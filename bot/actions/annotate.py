@@ -1,20 +1,21 @@
-"""Tells the gateway what a turn was (core/turns.py): an answer and its entries, a menu, or an unanswered question."""
+"""What a turn was, for the gateway (core/turns.py): an answer and its entries, a menu, or an unanswered question.
+
+Each note rides on the reply it describes (`dispatcher.utter_message(..., json_message=note)`); Rasa sends it to
+the channel as a custom message right after that reply's text."""
 from __future__ import annotations
 
-from rasa_sdk.executor import CollectingDispatcher
+from typing import Any
 
 from core.turns import TurnKind, UnansweredReason, annotation
 
 
-def note_answer(dispatcher: CollectingDispatcher, entries: list[str], *, company: str | None = None) -> None:
-    dispatcher.utter_message(json_message=annotation(TurnKind.ANSWER, entries=entries, company=company))
+def answered(entries: list[str]) -> dict[str, Any]:
+    return annotation(TurnKind.ANSWER, entries=entries)
 
 
-def note_menu(dispatcher: CollectingDispatcher, entries: list[str], *, company: str | None = None) -> None:
-    dispatcher.utter_message(json_message=annotation(TurnKind.MENU, entries=entries, company=company))
+def menu(entries: list[str]) -> dict[str, Any]:
+    return annotation(TurnKind.MENU, entries=entries)
 
 
-def note_unanswered(dispatcher: CollectingDispatcher, reason: UnansweredReason, *, utility: str | None = None,
-                    company: str | None = None) -> None:
-    dispatcher.utter_message(json_message=annotation(TurnKind.UNANSWERED, reason=reason, utility=utility,
-                                                     company=company))
+def unanswered(reason: UnansweredReason, *, utility: str | None = None) -> dict[str, Any]:
+    return annotation(TurnKind.UNANSWERED, reason=reason, utility=utility)

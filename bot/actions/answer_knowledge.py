@@ -17,10 +17,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.annotate import note_answer, note_menu, note_unanswered
+from bot.actions import annotate
 from bot.actions.forms import TRIGGER_INTENTS, utilities_in_text, without_utilities
 from bot.actions.gateway_client import GatewayClient, GatewayError
 from bot.actions.knowledge_base import knowledge_base, knowledge_search, utility_code
+from bot.actions.outage_notices import answer_outage_question
 from bot.actions.tracker_view import (
     COMPANY_SLOT,
     conversation_company,
@@ -80,6 +81,11 @@ class ActionAnswerKnowledge(Action):
             entry = knowledge_base().by_id[chosen]
             return self._say(dispatcher, [entry]) + await self._tickets_line(dispatcher, tracker, [entry]) \
                 + _clear_pending()
+
+        if intent == "ask_outage":   # the notices published for the customer's place first (outage_notices.py)
+            outage = await answer_outage_question(dispatcher, tracker)
+            if outage is not None:
+                return outage + _clear_pending()
 
         question, question_intent = latest_text(tracker), intent
         pending = tracker.get_slot(PENDING_QUESTION)
@@ -174,8 +180,8 @@ class ActionAnswerKnowledge(Action):
         if not entries:
             if not admit_ignorance:
                 return None
-            dispatcher.utter_message(response="utter_knowledge_not_found", buttons=[HUMAN_BUTTON])
-            note_unanswered(dispatcher, UnansweredReason.NO_ENTRY, company=company)
+            dispatcher.utter_message(response="utter_knowledge_not_found", buttons=[HUMAN_BUTTON],
+                                     json_message=annotate.unanswered(UnansweredReason.NO_ENTRY))
             return _clear_pending()
         return self._say(dispatcher, entries, question) + _clear_pending()
 
@@ -189,11 +195,11 @@ class ActionAnswerKnowledge(Action):
         if decision.outcome is Outcome.ASK_ENTRY:
             buttons = [{"title": self._choice_title(h.entry), "payload": f'/inform{{"kb_entry": "{h.entry.id}"}}'}
                        for h in decision.hits]
-            dispatcher.utter_message(text="您想了解的是下面哪一项？", buttons=buttons)
-            note_menu(dispatcher, [h.entry.id for h in decision.hits])
+            dispatcher.utter_message(text="您想了解的是下面哪一项？", buttons=buttons,
+                                     json_message=annotate.menu([h.entry.id for h in decision.hits]))
             return [SlotSet(PENDING_QUESTION, question), SlotSet(PENDING_INTENT, intent)]
-        dispatcher.utter_message(response="utter_knowledge_not_found", buttons=[HUMAN_BUTTON])
-        note_unanswered(dispatcher, UnansweredReason.NO_ENTRY)
+        dispatcher.utter_message(response="utter_knowledge_not_found", buttons=[HUMAN_BUTTON],
+                                 json_message=annotate.unanswered(UnansweredReason.NO_ENTRY))
         return _clear_pending()
 
     @staticmethod
@@ -213,8 +219,8 @@ class ActionAnswerKnowledge(Action):
             prompt, title, payload, _ = FORM_OFFERS[offers.pop()]
             parts.append(prompt)
             buttons = [{"title": title, "payload": payload}]
-        dispatcher.utter_message(text="\n\n".join(parts) if len(entries) > 1 else "\n".join(parts), buttons=buttons)
-        note_answer(dispatcher, [entry.id for entry in entries])
+        dispatcher.utter_message(text="\n\n".join(parts) if len(entries) > 1 else "\n".join(parts), buttons=buttons,
+                                 json_message=annotate.answered([entry.id for entry in entries]))
         events: list[EventType] = [SlotSet("kb_last_entry", entries[0].id)]
         if question:
             events.append(SlotSet(LAST_QUESTION, question[-200:]))

@@ -8,7 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.annotate import note_unanswered
+from bot.actions import annotate
 from bot.actions.answer_knowledge import QUESTION_INTENTS, ActionAnswerKnowledge
 from bot.actions.handoff import request_human
 from bot.actions.tracker_view import consecutive_fallbacks, latest_text
@@ -34,15 +34,15 @@ class ActionHandleFallback(Action):
         answered = self._try_handbook(dispatcher, tracker)
         if answered is not None:
             return answered
-        note_unanswered(dispatcher, UnansweredReason.FALLBACK)
+        note = annotate.unanswered(UnansweredReason.FALLBACK)
         misunderstood = consecutive_fallbacks(tracker)
         if misunderstood >= 3:
             return await request_human(dispatcher, tracker, reason="repeated_fallback")
         if misunderstood == 2:
             dispatcher.utter_message(response="utter_fallback_offer_human",
-                                     buttons=[{"title": "转人工客服", "payload": "/request_human"}])
+                                     buttons=[{"title": "转人工客服", "payload": "/request_human"}], json_message=note)
             return [SlotSet("handoff_reason", "repeated_fallback")]
-        dispatcher.utter_message(response="utter_ask_rephrase", buttons=TOPIC_BUTTONS)
+        dispatcher.utter_message(response="utter_ask_rephrase", buttons=TOPIC_BUTTONS, json_message=note)
         return []
 
     @staticmethod

@@ -63,10 +63,7 @@ async def preview(records: list[dict], question: str, company: str | None) -> di
         ActionAnswerKnowledge().answer(dispatcher, _tracker(question, company), question, None)
     texts, buttons, turn = [], [], {}
     for message in dispatcher.messages:
-        custom = message.get("custom") or {}
-        if TURN_KEY in custom:
-            turn = custom[TURN_KEY]
-            continue
+        turn = (message.get("custom") or {}).get(TURN_KEY) or turn
         text = message.get("text") or _responses().get(message.get("response") or "", "")
         if text:
             texts.append(text)
