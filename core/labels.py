@@ -13,7 +13,7 @@ LABELS: dict[str, dict[str, str]] = {
     "reason": {"request_human": "客户要求人工", "repeated_fallback": "多次未能理解", "complaint_escalation": "投诉升级",
                "emergency": "紧急险情", "form_failed": "信息登记未完成", "bot_unavailable": "系统繁忙转人工",
                "voice_no_input": "电话无应答", "voice_no_match": "电话未听清", "transfer_failed": "转接失败回电"},
-    "role": {"agent": "客服", "supervisor": "主管"},
+    "role": {"agent": "客服", "supervisor": "主管", "reviewer": "审核员"},
     "ticketType": {TicketKind.REPAIR.value: "报修", TicketKind.INSTALLATION.value: "报装",
                    TicketKind.COMPLAINT.value: "投诉", TicketKind.CALLBACK.value: "回电"},
     "utility": {"gas": "燃气", "electricity": "电力", "heat": "供热"},

@@ -101,7 +101,7 @@ async def current_supervisor(agent: Annotated[AgentIdentity, Depends(current_age
 
 async def current_editor(agent: Annotated[AgentIdentity, Depends(current_agent)]) -> AgentIdentity:
     if not agent.editor:
-        raise HTTPException(403, "需要班长或审核员权限")
+        raise HTTPException(403, "需要主管或审核员权限")
     return agent
 
 

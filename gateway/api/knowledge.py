@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from gateway import knowledge_store as store
-from gateway.api.deps import AgentIdentity, EditorDep, ServiceDep, SessionDep, SettingsDep
+from gateway.api.deps import AgentDep, AgentIdentity, EditorDep, ServiceDep, SessionDep, SettingsDep
 from gateway.clock import now
 from gateway.models import InboxDismissal, KnowledgeDraft, KnowledgeVersion
 from gateway.strict_json import StrictJSONRoute
@@ -276,7 +276,7 @@ async def rollback(body: RollbackIn, session: SessionDep, editor: EditorDep) -> 
     """Makes version n's content live again (as a new version). Platform supervisors and reviewers only: a
     version holds every company's entries."""
     if editor.company is not None:
-        raise HTTPException(403, "恢复版本会影响所有公司的条目，需要平台的班长或审核员")
+        raise HTTPException(403, "恢复版本会影响所有公司的条目，需要平台的主管或审核员")
     try:
         version = await store.rollback(session, editor.username, body.version)
     except LookupError:
@@ -342,9 +342,11 @@ async def _dismiss(session, keys: list[str], actor: str) -> None:
     await session.commit()
 
 
-@router.get("/knowledge/labels")
-async def labels(editor: EditorDep) -> dict[str, Any]:
-    return {"utilities": {**UTILITY_LABELS, "all": "通用"}}
+@router.get("/knowledge/me")
+async def me(agent: AgentDep) -> dict[str, Any]:
+    """Who is logged in, and whether they may draft (the page shows what they may do)."""
+    return {"username": agent.username, "role": agent.role, "company": agent.company, "editor": agent.editor,
+            "utilities": {**UTILITY_LABELS, "all": "通用"}}
 
 
 # -- the action server --------------------------------------------------------------------------------------------
