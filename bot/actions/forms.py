@@ -72,6 +72,7 @@ QUESTIONS = {
     "external_pipeline": ("utter_ask_external_pipeline",),
     "ticket_confirmed": ("utter_ask_ticket_confirmed", "utter_ask_complaint_form_ticket_confirmed",
                          "utter_ask_installation_form_ticket_confirmed"),
+    "outage_place": ("utter_ask_outage_place",),   # outage_place_form (bot/actions/outage_notices.py)
 }
 
 # Messages that are not an answer to the question asked: the form steps aside and the rules take over

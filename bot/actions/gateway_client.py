@@ -75,6 +75,20 @@ class GatewayClient:
         return await self._request("POST", f"/internal/knowledge/versions/{int(number)}/check",
                                    json={"accepted": accepted, "detail": detail[:4000] if detail else None})
 
+    async def outage_notices(self, conversation_id: str, place: str, *, utility: str | None = None,
+                             company: str | None = None, within_hours: float = 24 * 7,
+                             known: bool = True) -> dict[str, Any]:
+        """GET /internal/notices: the place named in `place` (a sentence or an answer), else with known=True the
+        addresses on the customer's tickets and subscriptions; {"place": {"text", "source"} | None, "notices": [...]}
+        with each notice's text for a screen and for the phone."""
+        params: dict[str, Any] = {"place": place[:300], "conversation_id": conversation_id,
+                                  "within_hours": within_hours, "known": "true" if known else "false"}
+        params.update({key: value for key, value in (("utility", utility), ("company", company)) if value})
+        answer = await self._request("GET", "/internal/notices", params=params)
+        if not isinstance(answer.get("notices"), list):
+            raise GatewayError("notice lookup answered without a notice list")
+        return answer
+
     async def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {self._settings.service_token}", **kwargs.pop("headers", {})}
         url = self._settings.url + path

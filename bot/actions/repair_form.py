@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 from bot.actions.forms import TicketFormValidation
+from bot.actions.outage_notices import NoticeFirst
 
 
-class ValidateRepairForm(TicketFormValidation):
+class ValidateRepairForm(NoticeFirst, TicketFormValidation):
+    """At an address under an outage notice, the notice is told first and a ticket made only if still wanted."""
+
     def name(self) -> str:
         return "validate_repair_form"
