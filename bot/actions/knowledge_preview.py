@@ -43,7 +43,7 @@ def _responses() -> dict[str, str]:
 async def _knowledge(records: list[dict]) -> LiveKnowledge:
     digest = hashlib.sha256(json.dumps(records, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
     if digest not in _built:
-        _built[digest] = await asyncio.to_thread(build, 0, records, live())
+        _built[digest] = await asyncio.to_thread(build, 0, records, live(), refit=False)
         while len(_built) > KEEP:
             _built.popitem(last=False)
     return _built[digest]
