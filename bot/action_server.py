@@ -11,8 +11,8 @@ import pluggy
 from sanic import Sanic, response
 from sanic.request import Request
 
-from bot.actions.knowledge_preview import preview
 from bot.actions.gateway_client import GatewayClient
+from bot.actions.knowledge_preview import preview
 from bot.actions.knowledge_sync import KnowledgeSync
 from bot.actions.settings import gateway_settings
 from knowledge.loader import KnowledgeError

@@ -63,10 +63,10 @@ class EntryRanker:
         it was not fitted on scores 0 until the next fit. Lets a new version be served in seconds while the
         full refit (tens of seconds on a busy machine) runs in the background."""
         view = copy(self)
-        position_of = {entry.id: self._columns.get(index) for index, entry in enumerate(self.entries)}
+        position_of = {entry.id: self._columns[index] for index, entry in enumerate(self.entries)
+                       if index in self._columns}
         view.entries = list(entries)
-        view._columns = {index: position_of[entry.id] for index, entry in enumerate(entries)
-                         if position_of.get(entry.id) is not None}
+        view._columns = {index: position_of[entry.id] for index, entry in enumerate(entries) if entry.id in position_of}
         return view
 
     def scores(self, question: str) -> np.ndarray:

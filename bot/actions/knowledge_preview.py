@@ -61,7 +61,9 @@ async def preview(records: list[dict], question: str, company: str | None) -> di
     dispatcher = CollectingDispatcher()
     with using(knowledge):
         ActionAnswerKnowledge().answer(dispatcher, _tracker(question, company), question, None)
-    texts, buttons, turn = [], [], {}
+    texts: list[str] = []
+    buttons: list[str] = []
+    turn: dict[str, Any] = {}
     for message in dispatcher.messages:
         turn = (message.get("custom") or {}).get(TURN_KEY) or turn
         text = message.get("text") or _responses().get(message.get("response") or "", "")

@@ -14,7 +14,7 @@ import os
 from typing import Any, Protocol
 
 from bot.actions.gateway_client import GatewayError
-from bot.actions.knowledge_base import SEED_VERSION, LiveKnowledge, install, live
+from bot.actions.knowledge_base import LiveKnowledge, install, live
 from knowledge.loader import KnowledgeError
 from knowledge.rules import figure_problems, validate
 from knowledge.search import KnowledgeSearch

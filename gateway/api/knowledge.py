@@ -31,6 +31,9 @@ internal = APIRouter(prefix="/internal/knowledge", tags=["internal"], route_clas
 
 ENTRY_ID = r"^[a-z]+(\.[a-z0-9_]+){1,4}$"
 EntryId = Annotated[str, Path(pattern=ENTRY_ID, max_length=120)]
+MAX_ID = 2**31 - 1    # the database's integer: a larger number is no version or draft, not a database error
+VersionNo = Annotated[int, Path(ge=1, le=MAX_ID)]
+DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
 Intent = Literal["ask_fee", "ask_payment", "ask_process", "ask_channel", "ask_outage", "report_fault",
                  "apply_installation", "file_complaint"]
 Utility = Literal["gas", "electricity", "heat", "all"]
@@ -65,11 +68,11 @@ class NewEntry(EntryFields):
 
 
 class PublishIn(BaseModel):
-    drafts: list[int] | None = Field(default=None, max_length=500)   # a reviewer's choice; default: my drafts
+    drafts: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None, max_length=500)   # a reviewer's choice; default: my drafts
 
 
 class RollbackIn(BaseModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_ID)
 
 
 class PreviewIn(BaseModel):
@@ -211,7 +214,7 @@ async def list_drafts(session: SessionDep, editor: EditorDep) -> list[dict[str, 
 
 
 @router.delete("/knowledge/drafts/{draft_id}", status_code=204)
-async def discard_draft(draft_id: int, session: SessionDep, editor: EditorDep) -> Response:
+async def discard_draft(draft_id: DraftId, session: SessionDep, editor: EditorDep) -> Response:
     draft = await session.get(KnowledgeDraft, draft_id)
     if draft is None or draft.status != store.DRAFT or (draft.author != editor.username and editor.role != "reviewer"):
         raise HTTPException(404, "没有这个草稿")
@@ -293,8 +296,8 @@ async def list_versions(session: SessionDep, editor: EditorDep) -> list[dict[str
 
 
 @router.get("/knowledge/versions/{number}/diff")
-async def version_diff(number: int, session: SessionDep, editor: EditorDep,
-                       against: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+async def version_diff(number: VersionNo, session: SessionDep, editor: EditorDep,
+                       against: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> dict[str, Any]:
     """What version `number` changed against `against` (default: the version before it)."""
     after = await session.get(KnowledgeVersion, number)
     before = await session.get(KnowledgeVersion, against or number - 1) if (against or number > 1) else None
@@ -306,7 +309,7 @@ async def version_diff(number: int, session: SessionDep, editor: EditorDep,
 
 @router.get("/knowledge/export", response_class=PlainTextResponse)
 async def export(session: SessionDep, editor: EditorDep,
-                 version: Annotated[int | None, Query(ge=1)] = None) -> PlainTextResponse:
+                 version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> PlainTextResponse:
     """The live version (or the one named) as the repository's YAML files, one after another."""
     chosen = await session.get(KnowledgeVersion, version) if version else await store.serving(session)
     if chosen is None:
@@ -364,7 +367,7 @@ async def live_version(session: SessionDep, _: ServiceDep) -> dict[str, Any]:
 
 
 @internal.get("/versions/{number}")
-async def version_content(number: int, session: SessionDep, _: ServiceDep) -> dict[str, Any]:
+async def version_content(number: VersionNo, session: SessionDep, _: ServiceDep) -> dict[str, Any]:
     await store.ensure_seed(session)
     version = await session.get(KnowledgeVersion, number)
     if version is None:
@@ -373,7 +376,7 @@ async def version_content(number: int, session: SessionDep, _: ServiceDep) -> di
 
 
 @internal.post("/versions/{number}/check")
-async def version_check(number: int, body: CheckIn, session: SessionDep, _: ServiceDep) -> dict[str, Any]:
+async def version_check(number: VersionNo, body: CheckIn, session: SessionDep, _: ServiceDep) -> dict[str, Any]:
     """The action server's verdict (its figure audit); the first verdict stands."""
     try:
         version = await store.record_check(session, number, body.accepted, body.detail)
