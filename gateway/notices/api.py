@@ -156,7 +156,8 @@ async def list_notices(session: SessionDep, who: CallerDep, utility: Utility | N
             query = query.where(Notice.utility == utility)
         found = list((await session.scalars(query)).all())
     views = [console_view(n, at) for n in found]
-    return {"notices": views, "short_notice": sum(1 for v in views if v["short_notice"] and v["status"] == "published")}
+    return {"notices": views, "short_notice": sum(1 for v in views if v["short_notice"] and v["status"] == "published"),
+            "may_publish": who.may_publish, "company": who.company}
 
 
 @agent_router.get("/notices/{notice_id}")

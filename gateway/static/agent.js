@@ -370,6 +370,8 @@
     }
     if (!tickets.childElementCount) tickets.append(el('li', 'muted', '无'));
 
+    loadNotices(h.id);
+
     // Whole conversation; the packet's own transcript (bot part only) if the handoff has none.
     $('transcript').replaceChildren();
     shownIds.clear();
@@ -382,6 +384,20 @@
     $('claim').hidden = h.status !== 'waiting';
     $('close').hidden = !(active && (mine || (me && me.role === 'supervisor')));
     $('reply-form').hidden = !(active && mine);
+  }
+
+  // Outage notices active or starting within 24 hours where the customer lives (their tickets, the packet).
+  async function loadNotices(id) {
+    let found = [];
+    try { found = (await api('GET', `/agent/api/handoffs/${enc(id)}/notices`)).notices || []; } catch { /* none shown */ }
+    if (String(id) !== currentId) return;
+    $('handoff-notices-list').replaceChildren(...found.map((n) => {
+      const li = el('li');
+      li.append(el('span', `tag ${n.active ? 'notice-active' : ''}`, n.active ? '进行中' : '即将开始'),
+        el('span', 'pre', n.text), el('span', 'muted', `客户地址：${n.customer_address}`));
+      return li;
+    }));
+    $('handoff-notices').hidden = found.length === 0;
   }
 
   function appendTranscript(m, scroll = true) {

@@ -313,6 +313,10 @@
   }
 
   $('composer').addEventListener('submit', (e) => { e.preventDefault(); submitInput(); });
+  $('quick').addEventListener('click', (e) => {
+    const chip = e.target.closest('[data-send]');
+    if (chip) send(chip.dataset.send);
+  });
   input.addEventListener('input', updateCounter);
   input.addEventListener('keydown', (e) => {
     // Enter sends, Shift+Enter is a new line. While a Chinese IME is composing, Enter picks the candidate.
