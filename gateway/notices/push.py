@@ -25,7 +25,7 @@ from datetime import timedelta
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
@@ -237,10 +237,10 @@ class Pusher:
 
     @staticmethod
     async def _forget(session: AsyncSession, subscription_id: int, why: str) -> None:
-        """The customer's conversation is gone (retention, erasure): so is their subscription."""
-        await session.execute(update(NoticeSubscription).where(NoticeSubscription.id == subscription_id)
-                              .values(cancelled_at=now()))
-        logger.info("subscription %s cancelled: %s", subscription_id, why)
+        """The customer's conversation is gone (retention, erasure): so is their subscription, address and all."""
+        await session.execute(delete(NoticeDelivery).where(NoticeDelivery.subscription_id == subscription_id))
+        await session.execute(delete(NoticeSubscription).where(NoticeSubscription.id == subscription_id))
+        logger.info("subscription %s deleted: %s", subscription_id, why)
 
     # -- what others left, and retries ------------------------------------------------------------------------
     async def _settle_abandoned(self) -> int:

@@ -11,7 +11,7 @@ import json
 import re
 
 from redis.asyncio import Redis
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import ids
@@ -24,7 +24,7 @@ from gateway.conversations import add_bot_messages, add_message, get_or_create, 
 from gateway.models import Conversation
 from gateway.notices import render, service
 from gateway.notices.areas import Place, normalise, place_in_answer
-from gateway.notices.models import NoticeSubscription
+from gateway.notices.models import NoticeDelivery, NoticeSubscription
 
 PENDING_SECONDS = 600
 MAX_SUBSCRIPTIONS = 5
@@ -78,6 +78,17 @@ async def unsubscribe(session: AsyncSession, conversation_id: str) -> list[str]:
                                                            NoticeSubscription.cancelled_at.is_(None))
                           .values(cancelled_at=now()))
     return cancelled
+
+
+async def erase(session: AsyncSession, conversation_ids: list[str]) -> int:
+    """Deletes the conversations' subscriptions (their addresses) and delivery rows, for the retention purge and a
+    customer's erasure request; the number of subscriptions deleted. The caller commits."""
+    ids_ = list(await session.scalars(select(NoticeSubscription.id).where(
+        NoticeSubscription.conversation_id.in_(conversation_ids))))
+    if ids_:
+        await session.execute(delete(NoticeDelivery).where(NoticeDelivery.subscription_id.in_(ids_)))
+        await session.execute(delete(NoticeSubscription).where(NoticeSubscription.id.in_(ids_)))
+    return len(ids_)
 
 
 async def intercept(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, inbound: Inbound) -> Turn | None:

@@ -103,3 +103,25 @@ def test_a_caller_at_an_address_under_an_active_notice_hears_it_after_the_greeti
     other = client.post("/voice/v1/calls", headers=platform,
                         json={"call_id": uuid.uuid4().hex, "caller": "13000000000", "called": "95158"}).json()
     assert other["say"]["text"] == GREETING
+
+
+def test_erasing_a_conversation_deletes_its_subscriptions(make_client, migrated_database) -> None:
+    from sqlalchemy import select
+
+    from gateway.notices import subscriptions
+    from gateway.notices.models import NoticeSubscription
+    from tests.gateway.fast_app import run
+
+    client = make_client()
+    response = client.post("/api/widget/session").json()
+    headers = {"Authorization": f"Bearer {response['token']}"}
+    say(client, headers, "停电停气提醒")
+    say(client, headers, f"{estate()}2号楼")
+
+    async def erase(session) -> tuple[int, list]:
+        erased = await subscriptions.erase(session, [response["conversation_id"]])
+        await session.commit()
+        left = (await session.scalars(select(NoticeSubscription).where(
+            NoticeSubscription.conversation_id == response["conversation_id"]))).all()
+        return erased, list(left)
+    assert run(migrated_database, erase) == (1, [])
