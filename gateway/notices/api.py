@@ -207,7 +207,9 @@ async def for_handoff(handoff_id: Annotated[str, Path(pattern=UUID_PATTERN)], se
     """Notices active or starting within 24 hours at the addresses of the handoff's customer (the packet's address
     slot and tickets, the customer's tickets and subscriptions), of the agent's company."""
     handoff, company = await handoffs.with_company(session, handoff_id)
-    if handoff is None or not who.serves(company):
+    # as the console's own handoff view: a supervisor, or an agent of its company while it waits or is theirs
+    visible = who.may_publish or handoff is not None and (handoff.status == "waiting" or handoff.agent == who.name)
+    if handoff is None or not who.serves(company) or not visible:
         raise HTTPException(404, "会话不存在")
     packet = handoff.packet or {}
     addresses = [(str(packet.get("slots", {}).get(name)), "slot") for name in ("address", "outage_place")

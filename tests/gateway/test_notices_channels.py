@@ -125,3 +125,25 @@ def test_erasing_a_conversation_deletes_its_subscriptions(make_client, migrated_
             NoticeSubscription.conversation_id == response["conversation_id"]))).all()
         return erased, list(left)
     assert run(migrated_database, erase) == (1, [])
+
+
+def test_agents_see_notices_at_the_address_of_a_handoffs_customer_of_their_company(make_client) -> None:
+    from tests.gateway.fast_app import logged_in
+
+    client = make_client()
+    place = estate()
+    notice = publish(client, place, hours_ahead=-1, duration=5, kind="fault", reason="中压管道抢修")
+    publish(client, estate(), hours_ahead=-1, duration=5, kind="fault")            # elsewhere: not shown
+    conversation = f"web:{uuid.uuid4().hex}"
+    client.post("/internal/tickets", headers={**SERVICE, "Idempotency-Key": uuid.uuid4().hex}, json={
+        "type": "repair", "utility": "gas", "conversation_id": conversation, "channel": "web", "company": "kunlun",
+        "contact_phone": "13812345678", "address": f"{place}5号楼", "description": "燃气灶打不着火"})
+    handoff = client.post("/internal/handoffs", headers=SERVICE, json={
+        "conversation_id": conversation, "channel": "web", "summary": "客户要求人工"}).json()["handoff_id"]
+    seen = logged_in(make_client(), "fast-kunlun").get(f"/agent/api/handoffs/{handoff}/notices")
+    assert seen.status_code == 200
+    [shown] = seen.json()["notices"]
+    assert shown["id"] == notice["id"] and shown["active"] is True
+    assert shown["customer_address"] == f"{place}5号楼" and shown["address_source"] == "ticket"
+    assert shown["text"].startswith(f"【故障停气】{place}：")
+    assert logged_in(make_client(), "fast-tianfu").get(f"/agent/api/handoffs/{handoff}/notices").status_code == 404
