@@ -25,6 +25,7 @@ from core.masking import mask_text
 from gateway.clock import now
 from gateway.conversations import message_dict, transcript
 from gateway.models import AnswerFeedback, AuditRecord, Conversation, Handoff, Message, Rating, Ticket
+from gateway.notices.models import NoticeDelivery, NoticeSubscription
 from gateway.tickets import FINAL, as_dict
 
 PSEUDONYM = "anon:"
@@ -104,11 +105,16 @@ async def export_customer(session: AsyncSession, customer: Customer, actor: str)
         conversation = await session.get(Conversation, conversation_id)
         messages = await transcript(session, conversation_id, limit=100_000)
         ratings = await session.scalars(select(Rating).where(Rating.conversation_id == conversation_id))
+        reminders = await session.scalars(select(NoticeSubscription).where(
+            NoticeSubscription.conversation_id == conversation_id))
         conversations.append({
             "id": conversation.id, "channel": conversation.channel, "company": conversation.company,
             "created_at": conversation.created_at.isoformat(), "verified_phone": conversation.verified_phone,
             "messages": [message_dict(m) for m in messages],
-            "ratings": [{"score": r.score, "at": r.at.isoformat()} for r in ratings]})
+            "ratings": [{"score": r.score, "at": r.at.isoformat()} for r in ratings],
+            "outage_reminders": [{"address": r.address, "created_at": r.created_at.isoformat(),
+                                  "cancelled_at": r.cancelled_at.isoformat() if r.cancelled_at else None}
+                                 for r in reminders]})
     tickets = [as_dict(t, history=True) for t in await _tickets(session, customer, conversation_ids)]
     session.add(AuditRecord(actor=actor, action="privacy.export", target=_target(customer),
                             detail={"conversations": len(conversations), "tickets": len(tickets)}))
@@ -133,12 +139,20 @@ async def _delete_conversation(session: AsyncSession, conversation_id: str) -> i
     """The transcript, handoffs (their packets hold the transcript too) and the conversation itself; ratings
     stay as bare scores under a pseudonym; ratings of answers go with the answers they rate."""
     await session.execute(delete(AnswerFeedback).where(AnswerFeedback.conversation_id == conversation_id))
+    await _delete_subscriptions(session, conversation_id)
     removed = await session.execute(delete(Message).where(Message.conversation_id == conversation_id))
     await session.execute(delete(Handoff).where(Handoff.conversation_id == conversation_id))
     await session.execute(update(Rating).where(Rating.conversation_id == conversation_id)
                           .values(conversation_id=pseudonym(conversation_id)))
     await session.execute(delete(Conversation).where(Conversation.id == conversation_id))
     return removed.rowcount or 0
+
+
+async def _delete_subscriptions(session: AsyncSession, conversation_id: str) -> None:
+    """The conversation's outage reminders (each holds an address) and their delivery records."""
+    subscriptions = select(NoticeSubscription.id).where(NoticeSubscription.conversation_id == conversation_id)
+    await session.execute(delete(NoticeDelivery).where(NoticeDelivery.subscription_id.in_(subscriptions)))
+    await session.execute(delete(NoticeSubscription).where(NoticeSubscription.conversation_id == conversation_id))
 
 
 async def erase_customer(session: AsyncSession, redis: Redis, customer: Customer, actor: str) -> Erased:

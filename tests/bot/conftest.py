@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from core.turns import turn_of
 from tests.bot.gateway_stub import ContractGateway
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,10 +85,23 @@ def assistant() -> Iterator[Assistant]:
             request = urllib.request.Request(f"{running.rasa_url}/webhooks/rest/webhook", data=body,
                                              headers={"Content-Type": "application/json"})
             with urllib.request.urlopen(request, timeout=30) as response:
-                return json.loads(response.read())
+                return customer_view(json.loads(response.read()))
 
         yield Assistant(say=say, redis_url=redis_url, gateway=gateway,
                         metrics_url=f"http://127.0.0.1:{metrics_port}/metrics")
+
+
+def customer_view(replies: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The replies as the gateway passes them on: the bot's turn notes (core/turns.py) ride on the reply before
+    them as "meta" and are never a message of their own."""
+    shown: list[dict[str, Any]] = []
+    for reply in replies:
+        note = turn_of(reply)
+        if note is None:
+            shown.append(reply)
+        elif shown:
+            shown[-1]["meta"] = note
+    return shown
 
 
 @pytest.fixture

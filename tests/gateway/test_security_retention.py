@@ -9,7 +9,8 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from gateway.clock import now
-from gateway.models import AuditRecord, Conversation, Handoff, Message, Rating, Ticket, TicketEvent
+from gateway.models import AnswerFeedback, AuditRecord, Conversation, Handoff, Message, Rating, Ticket, TicketEvent
+from gateway.notices.models import NoticeSubscription
 from gateway.retention import purge_expired
 from tests.gateway.fast_app import logged_in, run
 
@@ -131,3 +132,30 @@ def test_a_supervisor_exports_and_erases_one_customers_data(make_client, migrate
     actions = run(migrated_database, lambda s: s.scalars(select(AuditRecord.action).where(
         AuditRecord.actor == "fast-boss", AuditRecord.action.like("privacy.%"))))
     assert {"privacy.export", "privacy.erase"} <= set(actions)
+
+
+def test_the_purge_also_deletes_a_conversations_answer_ratings_and_outage_reminders(migrated_database) -> None:
+    """A reminder holds the customer's address; a rating points at a message: both go with the conversation."""
+    async def arrange(session):
+        old = _conversation(session, days_ago=200)
+        await session.flush()
+        answer = Message(conversation_id=old, role="bot", text="燃气费可以到营业厅缴纳。", at=now() - timedelta(days=200),
+                         meta={"kind": "answer", "entries": ["gas.hall.payment"]})
+        session.add(answer)
+        await session.flush()
+        session.add(AnswerFeedback(message_id=answer.id, conversation_id=old, channel="web", company=None,
+                                   entry_id="gas.hall.payment", helpful=False, at=now() - timedelta(days=200)))
+        session.add(NoticeSubscription(conversation_id=old, channel="web", company=None, address="花家地小区3号楼",
+                                       place={}, place_key="花家地", created_at=now() - timedelta(days=200)))
+        await session.commit()
+        return old
+
+    old = run(migrated_database, arrange)
+    run(migrated_database, lambda session: purge_expired(session, days=180))
+
+    async def left(session):
+        return [await session.scalar(select(func.count()).select_from(model).where(model.conversation_id == old))
+                for model in (Conversation, Message, AnswerFeedback, NoticeSubscription) if model is not Conversation] \
+            + [await session.scalar(select(func.count()).select_from(Conversation).where(Conversation.id == old))]
+
+    assert run(migrated_database, left) == [0, 0, 0, 0]
