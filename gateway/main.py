@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
-from gateway import handoffs, keys, log_masking, metrics, retention
+from gateway import handoffs, keys, log_masking, metrics, openapi, retention
 from gateway.api import agent, internal, knowledge, privacy, stats, widget
 from gateway.bindings import load_bindings
 from gateway.body_limit import BodyLimit
@@ -109,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None if production else "/docs", redoc_url=None if production else "/redoc",
                   openapi_url=None if production else "/openapi.json")
 
+    openapi.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(metrics.RequestMetrics)
     app.add_middleware(SecurityHeaders, widget_frame_ancestors=settings.widget_frame_ancestors)
