@@ -395,6 +395,8 @@ class TicketFormValidation(FormValidationAction, ABC):
         intent = latest_intent(tracker)
         if intent in ESCAPE_INTENTS:
             return False
+        if latest_entity(tracker, "kb_entry"):  # a question an operator published (the gateway names its entry)
+            return False
         if intent == TRIGGER_INTENTS.get(self.form_name()):
             return True
         if latest_kind(tracker) in ("question", "followup") and intent not in SMALL_TALK:

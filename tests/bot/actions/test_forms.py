@@ -232,6 +232,15 @@ async def test_a_message_that_is_no_answer_is_rejected_and_leaves_no_trace(dispa
     assert dispatcher.messages == []
 
 
+async def test_a_question_an_operator_published_never_fills_the_description(dispatcher, domain) -> None:
+    """The gateway sends such a question as /ask_process{"kb_entry": ...}: it is answered, the form asks again."""
+    tracker = form_tracker('/ask_process{"kb_entry": "gas.hall.card_replace"}', "ask_process", "description",
+                           entities=[entity("kb_entry", "gas.hall.card_replace")])
+    events = await ValidateRepairForm().run(dispatcher, tracker, domain)
+    assert events[0]["event"] == "action_execution_rejected"
+    assert "description" not in slot_values(events)
+
+
 async def test_a_description_is_any_text_even_one_that_sounds_like_a_new_fault_report(dispatcher, domain) -> None:
     tracker = form_tracker("燃气灶打不着火", "report_fault", "description",
                            candidates={"description": "燃气灶打不着火"})
