@@ -1,6 +1,6 @@
-"""Analytics for supervisors: GET /agent/api/stats (the figures as JSON, for the page and for scripts) and each
-table of the page as CSV. Scoped like the rest of the console: an agent of one company sees that company's
-figures only; a supervisor of every company may pick one."""
+"""Analytics: GET /agent/api/stats (the figures as JSON, for the page and for supervisors' scripts) and each table
+of the page as CSV. Scoped like the rest of the console: anyone of one company (agent or supervisor) sees that
+company's figures only; the platform's own (no company) may pick one."""
 from __future__ import annotations
 
 import csv
@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from core.ids import Channel
 from core.labels import LABELS
 from gateway import analytics
-from gateway.api.deps import AgentIdentity, SessionDep, SupervisorDep
+from gateway.api.deps import AgentDep, AgentIdentity, SessionDep
 from gateway.text import CompanyId
 
 router = APIRouter(prefix="/agent/api/stats", tags=["analytics"])
@@ -126,16 +126,16 @@ async def _figures(session: SessionDep, agent: AgentIdentity, days: int, channel
     return figures
 
 
-_DESCRIPTION = "Figures of the analytics page (supervisor session; an agent of one company sees that company's " \
-               "only). Definitions:\n\n" + "\n".join(f"- `{key}`: {text}" for key, text in
+_DESCRIPTION = "Figures of the analytics page (a console session: supervisors for scripts; everyone of one company " \
+               "sees that company's figures only, the platform's own may pick a company). Definitions:\n\n" + "\n".join(f"- `{key}`: {text}" for key, text in
                                                         analytics.DEFINITIONS.items())
 
 
 @router.get("", response_model=Stats, description=_DESCRIPTION,
-            responses={403: {"description": "需要班长权限，或查看了别家公司的数据"}})
-async def stats(session: SessionDep, supervisor: SupervisorDep, days: Days = 7, channel: ChannelFilter = None,
+            responses={403: {"description": "查看了别家公司的数据"}})
+async def stats(session: SessionDep, agent: AgentDep, days: Days = 7, channel: ChannelFilter = None,
                 company: CompanyFilter = None) -> dict[str, Any]:
-    figures = await _figures(session, supervisor, days, channel, company)
+    figures = await _figures(session, agent, days, channel, company)
     return {**figures, "definitions": analytics.DEFINITIONS, "labels": {"unanswered_reason": UNANSWERED_REASONS}}
 
 
@@ -207,11 +207,11 @@ def as_csv(rows: list[list[Any]]) -> str:
 
 @router.get("/{table}.csv", response_class=Response,
             responses={200: {"content": {"text/csv": {}}, "description": "该表格的 CSV（UTF-8，带 BOM）"},
-                       403: {"description": "需要班长权限，或查看了别家公司的数据"}})
-async def table_csv(table: Table, session: SessionDep, supervisor: SupervisorDep, days: Days = 7,
+                       403: {"description": "查看了别家公司的数据"}})
+async def table_csv(table: Table, session: SessionDep, agent: AgentDep, days: Days = 7,
                     channel: ChannelFilter = None, company: CompanyFilter = None) -> Response:
     """One table of the analytics page, with the same filters as the JSON."""
-    figures = await _figures(session, supervisor, days, channel, company)
+    figures = await _figures(session, agent, days, channel, company)
     scope = figures["filters"]["company"] or "all"
     name = f"{table.value}_{scope}_{figures['filters']['channel'] or 'all'}_{days}d.csv"
     return Response(as_csv(_rows(table, figures)), media_type="text/csv; charset=utf-8",

@@ -141,7 +141,6 @@
     $('user-name').textContent = me.username;
     await loadLabels();
     $('user-role').textContent = label('role', me.role);
-    $('analytics-link').hidden = me.role !== 'supervisor';
     $('knowledge-link').hidden = !['supervisor', 'reviewer'].includes(me.role);
     show($('login-error'), '');
     startLive();

@@ -223,7 +223,7 @@
     } catch (e) {
       $('content').hidden = true;
       if (e.status === 401) notice('请先登录坐席工作台。', { href: '/agent', text: '去登录' });
-      else if (e.status === 403) notice(typeof e.detail === 'string' && e.detail !== '需要班长权限' ? e.detail : '数据分析只对班长开放。');
+      else if (e.status === 403) notice(typeof e.detail === 'string' ? e.detail : '没有查看这些数据的权限。');
       else notice('数据加载失败，请稍后刷新重试。');
       document.body.dataset.loaded = 'error';
     } finally {

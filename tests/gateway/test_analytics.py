@@ -178,10 +178,14 @@ def test_the_daily_series_counts_each_conversation_on_its_day(as_user) -> None:
         (0, 0, 0)]    # today
 
 
-def test_only_supervisors_get_the_figures(as_user) -> None:
+def test_an_agent_sees_their_companys_figures_and_a_stranger_none(as_user) -> None:
     assert as_user(None).get("/agent/api/stats").status_code == 401
-    assert as_user("an-kunlun-agent").get("/agent/api/stats").status_code == 403
-    assert as_user("an-kunlun-agent").get("/agent/api/stats/summary.csv").status_code == 403
+    agent, boss_of_kunlun = as_user("an-kunlun-agent"), as_user("an-kunlun-boss")
+    mine, theirs = stats(agent), stats(boss_of_kunlun)
+    assert mine.pop("filters")["company"] == theirs.pop("filters")["company"] == "kunlun"
+    assert mine == theirs, "the same figures as the company's supervisor"
+    assert agent.get("/agent/api/stats", params={"company": "tianfu"}).status_code == 403
+    assert agent.get("/agent/api/stats/summary.csv").status_code == 200
     boss = as_user("an-platform")
     assert boss.get("/agent/api/stats", params={"days": 0}).status_code == 422
     assert boss.get("/agent/api/stats", params={"company": "nobody"}).status_code == 422

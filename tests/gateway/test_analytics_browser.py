@@ -1,6 +1,6 @@
 """The analytics page in headless Chromium, on a real gateway over the seeded week (tests/gateway/analytics_seed.py):
 its figures, its charts drawn by the Chart.js the gateway serves (nothing from another origin, no CSP violation),
-the filters, the CSV export, and what a supervisor of one company, a plain agent and a stranger see."""
+the filters, the CSV export, and what a supervisor of one company, a plain agent of one and a stranger see."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -139,13 +139,15 @@ def test_a_company_supervisor_sees_only_their_company(visit: Visit) -> None:
     expect(other.locator("#content")).to_be_hidden()
 
 
-def test_plain_agents_and_strangers_get_no_figures(visit: Visit) -> None:
+def test_a_plain_agent_sees_their_companys_figures_and_a_stranger_none(visit: Visit) -> None:
     stranger = visit.open()
     expect(stranger.locator("#notice")).to_contain_text("请先登录")
     expect(stranger.locator("#notice a")).to_have_attribute("href", "/agent")
     agent = visit.login("an-kunlun-agent").open()
-    expect(agent.locator("#notice")).to_contain_text("只对班长开放")
-    expect(agent.locator("#content")).to_be_hidden()
+    expect(agent.locator("#content")).to_be_visible()
+    expect(agent.locator("#kpi-conversations")).to_have_text("7")            # K1-K5, K7, K8 (K6 agent-started)
+    expect(agent.locator("#f-company-label")).to_be_hidden()
+    expect(agent.locator("#content")).not_to_contain_text("停电了 什么时候来电")   # tianfu's
 
 
 def test_the_console_links_to_the_page(visit: Visit) -> None:
