@@ -275,24 +275,26 @@ class _Cached:
     checked: float
 
 
-_cache: _Cached | None = None
+_cache: dict[str, _Cached] = {}   # per database
 CACHE_SECONDS = 2.0
 
 
 async def published_example(session: AsyncSession, text: str) -> tuple[str, str] | None:
     """(entry id, the entry's intent) when the text is an example question an operator published in the
     version customers are served now; looked up in a map refreshed every CACHE_SECONDS per process."""
-    global _cache
-    if _cache is None or time.monotonic() - _cache.checked > CACHE_SECONDS:
+    database = str(session.bind.url)
+    cached = _cache.get(database)
+    if cached is None or time.monotonic() - cached.checked > CACHE_SECONDS:
         current = await serving(session)
-        if _cache is None or _cache.version != current.version:
+        if cached is None or cached.version != current.version:
             seed = await session.get(KnowledgeVersion, SEED_VERSION)
-            _cache = _Cached(current.version, operator_examples(seed.entries if seed else [], current.entries),
-                             {r["id"]: r.get("intent", "") for r in current.entries}, time.monotonic())
+            cached = _cache[database] = _Cached(
+                current.version, operator_examples(seed.entries if seed else [], current.entries),
+                {r["id"]: r.get("intent", "") for r in current.entries}, time.monotonic())
         else:
-            _cache.checked = time.monotonic()
-    entry = _cache.examples.get(normalise_question(text))
-    return (entry, _cache.intents.get(entry, "")) if entry else None
+            cached.checked = time.monotonic()
+    entry = cached.examples.get(normalise_question(text))
+    return (entry, cached.intents.get(entry, "")) if entry else None
 
 
 def inbox_key(scope: str | None, question: str) -> str:

@@ -34,6 +34,7 @@ EntryId = Annotated[str, Path(pattern=ENTRY_ID, max_length=120)]
 MAX_ID = 2**31 - 1    # the database's integer: a larger number is no version or draft, not a database error
 VersionNo = Annotated[int, Path(ge=1, le=MAX_ID)]
 DraftId = Annotated[int, Path(ge=1, le=MAX_ID)]
+InboxKey = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$")]   # gateway.knowledge_store.inbox_key
 Intent = Literal["ask_fee", "ask_payment", "ask_process", "ask_channel", "ask_outage", "report_fault",
                  "apply_installation", "file_complaint"]
 Utility = Literal["gas", "electricity", "heat", "all"]
@@ -41,7 +42,7 @@ Utility = Literal["gas", "electricity", "heat", "all"]
 
 class ExampleIn(BaseModel):
     text: CleanStr = Field(min_length=2, max_length=200)
-    inbox_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    inbox_key: InboxKey | None = None
 
 
 class EntryFields(BaseModel):
@@ -64,7 +65,7 @@ class NewEntry(EntryFields):
     clause: CleanStr = Field(min_length=1, max_length=60)
     intent: Intent
     utility: Utility
-    inbox_key: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    inbox_key: InboxKey | None = None
 
 
 class PublishIn(BaseModel):
@@ -81,7 +82,7 @@ class PreviewIn(BaseModel):
 
 
 class DismissIn(BaseModel):
-    keys: list[str] = Field(min_length=1, max_length=200)
+    keys: list[InboxKey] = Field(min_length=1, max_length=200)
 
 
 # -- scope -------------------------------------------------------------------------------------------------------

@@ -210,10 +210,10 @@ def test_a_published_example_question_reaches_the_bot_as_its_entry_once_the_acti
     boss.post(f"/agent/api/knowledge/entries/{ENTRY}/examples", json={"text": QUESTION})
     assert sent_for(QUESTION) == QUESTION, "a draft changes nothing"
     version = boss.post("/agent/api/knowledge/publish").json()["version"]
-    knowledge_store._cache = None
+    knowledge_store._cache.clear()
     assert sent_for(QUESTION) == QUESTION, "not before the action server accepted the version"
     _accept(boss, version)
-    knowledge_store._cache = None
+    knowledge_store._cache.clear()
     intent = _entry(boss, ENTRY)["intent"]
     assert sent_for(QUESTION) == f'/{intent}{{"kb_entry": "{ENTRY}"}}'
     assert sent_for(" 用手机上的云闪付，能不能交天然气的钱？ ") == f'/{intent}{{"kb_entry": "{ENTRY}"}}'
@@ -228,7 +228,7 @@ def test_a_danger_is_never_rerouted_to_an_answer(gateway) -> None:
     danger = "厨房有燃气味怎么交燃气费"
     boss.post(f"/agent/api/knowledge/entries/{ENTRY}/examples", json={"text": danger})
     _accept(boss, boss.post("/agent/api/knowledge/publish").json()["version"])
-    knowledge_store._cache = None
+    knowledge_store._cache.clear()
     token = client.post("/api/widget/session").json()["token"]
     client.post("/api/widget/messages", headers={"Authorization": f"Bearer {token}"}, json={"text": danger})
     assert client.app.state.rasa.sent[-1][1] == danger
@@ -281,5 +281,6 @@ def test_the_inbox_groups_similar_unanswered_questions_masked_and_scoped_and_dis
 
     tianfu = logged_in(gateway(), "k-tianfu-boss")
     assert [g["question"] for g in tianfu.get("/agent/api/unanswered").json()] == ["暖气片能不能自己换位置"]
+    assert boss.post("/agent/api/unanswered/dismiss", json={"keys": ["x" * 100]}).status_code == 422
     assert boss.post("/agent/api/unanswered/dismiss", json={"keys": moved["keys"]}).status_code == 204
     assert [g["count"] for g in boss.get("/agent/api/unanswered").json()] == [1]
