@@ -36,6 +36,11 @@ def _words(text: str) -> list[str]:
     return [w for w in words(text) if re.search(r"[\w\u4e00-\u9fff]", w)]
 
 
+def learned_from(entries: list[Entry]) -> tuple:
+    """What a fit learns from: each entry's id, title and example questions (not its answer)."""
+    return tuple((entry.id, entry.title, entry.examples) for entry in entries)
+
+
 @dataclass
 class EntryRanker:
     """fit(entries) once; scores(question) gives a probability per entry, in the order of `entries`."""
@@ -44,6 +49,7 @@ class EntryRanker:
 
     def fit(self, entries: list[Entry]) -> EntryRanker:
         self.entries = list(entries)
+        self.fitted_on = learned_from(self.entries)
         texts, labels = [], []
         for index, entry in enumerate(self.entries):
             for text in (entry.title, *entry.examples):

@@ -15,7 +15,7 @@ import numpy as np
 
 from knowledge.loader import KnowledgeBase
 from knowledge.model import Entry
-from knowledge.ranker import EntryRanker
+from knowledge.ranker import EntryRanker, learned_from
 from knowledge.segment import search_tokens
 
 MIN_SCORE = 3.0          # BM25 below this, and the ranker unsure: nothing in the handbook is about the question
@@ -80,7 +80,8 @@ class KnowledgeSearch:
         self.bm25 = bm25s.BM25()
         self.bm25.index([search_tokens(_entry_text(e)) for e in self.entries], show_progress=False)
         self.ranker = ranker.for_entries(self.entries) if ranker is not None else EntryRanker().fit(self.entries)
-        self.ranker_fitted = ranker is None   # fitted on exactly these entries' examples
+        # fitted on exactly these entries' titles and examples (an edited answer needs no refit)
+        self.ranker_fitted = ranker is None or ranker.fitted_on == learned_from(self.entries)
         self._semantic_wanted, self._semantic = semantic, None
         self.semantic_calls = 0
         self._last: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None

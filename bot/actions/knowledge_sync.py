@@ -77,7 +77,8 @@ class KnowledgeSync:
         logger.info("knowledge version %s served (%d entries)", number, len(knowledge.kb.entries))
         if body.get("status") == "pending":
             await self.gateway.knowledge_verdict(number, True, None)
-        self._refit = asyncio.ensure_future(self.refit(number, body["entries"]))
+        if not knowledge.search.ranker_fitted:   # new or changed example questions: refit in the background
+            self._refit = asyncio.ensure_future(self.refit(number, body["entries"]))
         return number
 
     async def refit(self, number: int, records: list[dict]) -> None:

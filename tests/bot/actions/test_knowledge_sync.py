@@ -88,6 +88,16 @@ async def test_a_published_version_is_audited_served_and_acknowledged(gateway: G
     assert refitted.entries[int(learned.argmax())].id == ENTRY, "the refitted ranker learned the new example"
 
 
+async def test_an_edited_answer_is_served_without_refitting_the_ranker(gateway: Gateway) -> None:
+    sync = _sync(gateway)
+    edited = [{**r, "answer": r["answer"] + "营业厅力求即来即办。"} if r["id"] == ENTRY else r
+              for r in gateway.versions[1]]
+    number = gateway.publish(edited)
+    assert await sync.step() == number
+    assert live().search.ranker_fitted and sync._refit is None, "titles and examples unchanged: nothing to refit"
+    assert live().kb.by_id[ENTRY].answer.endswith("营业厅力求即来即办。")
+
+
 async def test_a_version_stating_a_figure_its_source_does_not_is_refused_and_never_served(gateway: Gateway) -> None:
     sync = _sync(gateway)
     invented = [{**r, "answer": r["answer"] + "办理后37个工作日内退款。"} if r["id"] == ENTRY else r
