@@ -69,6 +69,17 @@ async def _retention(app: FastAPI) -> None:
         await asyncio.sleep(RETENTION_ROUND_SECONDS)
 
 
+# The pages: the customers' chat widget, the agent console and its pages for supervisors and operators.
+PAGES = {"/": "widget.html", "/agent": "agent.html", "/agent/knowledge": "knowledge.html",
+         "/agent/analytics": "analytics.html", "/agent/notices": "notices.html"}
+
+
+def _page(path: Path):
+    async def page() -> FileResponse:
+        return FileResponse(path)
+    return page
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -136,25 +147,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(voice.router)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
 
-    @app.get("/", include_in_schema=False)
-    async def widget_page() -> FileResponse:
-        return FileResponse(STATIC / "widget.html")
-
-    @app.get("/agent", include_in_schema=False)
-    async def agent_page() -> FileResponse:
-        return FileResponse(STATIC / "agent.html")
-
-    @app.get("/agent/knowledge", include_in_schema=False)
-    async def knowledge_page() -> FileResponse:
-        return FileResponse(STATIC / "knowledge.html")
-
-    @app.get("/agent/analytics", include_in_schema=False)
-    async def analytics_page() -> FileResponse:
-        return FileResponse(STATIC / "analytics.html")
-
-    @app.get("/agent/notices", include_in_schema=False)
-    async def notices_page() -> FileResponse:
-        return FileResponse(STATIC / "notices.html")
+    for path, page in PAGES.items():
+        app.add_api_route(path, _page(STATIC / page), include_in_schema=False, methods=["GET"])
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus(request: Request) -> Response:

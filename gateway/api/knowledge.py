@@ -24,7 +24,7 @@ from gateway.strict_json import StrictJSONRoute
 from gateway.text import CleanStr
 from gateway.unanswered import group, unanswered_items
 from knowledge.export import to_yaml_files
-from knowledge.model import UTILITY_LABELS
+from knowledge.model import UTILITY_LABELS, Entry
 
 router = APIRouter(prefix="/agent/api", tags=["knowledge"], route_class=StrictJSONRoute)
 internal = APIRouter(prefix="/internal/knowledge", tags=["internal"], route_class=StrictJSONRoute)
@@ -104,6 +104,20 @@ def _draft_company(kb, draft: KnowledgeDraft) -> str | None:
     return company
 
 
+def _entry_seen(kb, editor: AgentIdentity, entry_id: str) -> Entry:
+    """The entry, when the caller may see it; 404 alike for an unknown entry and another company's."""
+    entry = kb.by_id.get(entry_id)
+    if entry is None or not _visible(editor, entry.company):
+        raise HTTPException(404, "没有这个条目")
+    return entry
+
+
+def _editable(editor: AgentIdentity, entry: Entry) -> Entry:
+    if not _may_edit(editor, entry.company):
+        raise HTTPException(403, "这个条目不属于您所在的公司")
+    return entry
+
+
 async def _live_kb(session):
     version = await store.live(session)
     return version, store.knowledge_base_of(version.entries)
@@ -134,9 +148,7 @@ async def list_entries(session: SessionDep, editor: EditorDep) -> list[dict[str,
 @router.get("/knowledge/entries/{entry_id}")
 async def get_entry(entry_id: EntryId, session: SessionDep, editor: EditorDep) -> dict[str, Any]:
     version, kb = await _live_kb(session)
-    entry = kb.by_id.get(entry_id)
-    if entry is None or not _visible(editor, entry.company):
-        raise HTTPException(404, "没有这个条目")
+    entry = _entry_seen(kb, editor, entry_id)
     record = next(r for r in version.entries if r["id"] == entry_id)
     return {**{k: record.get(k) for k in ("id", "utility", "intent", "title", "answer", "examples", "source",
                                           "clause", "business")},
@@ -164,11 +176,7 @@ async def _add_draft(session, editor: AgentIdentity, action: str, entry_id: str,
 async def add_example(entry_id: EntryId, body: ExampleIn, session: SessionDep, editor: EditorDep) -> dict[str, Any]:
     """An example question for an entry, as a draft (customers are answered from it once it is published)."""
     _, kb = await _live_kb(session)
-    entry = kb.by_id.get(entry_id)
-    if entry is None or not _visible(editor, entry.company):
-        raise HTTPException(404, "没有这个条目")
-    if not _may_edit(editor, entry.company):
-        raise HTTPException(403, "这个条目不属于您所在的公司")
+    _editable(editor, _entry_seen(kb, editor, entry_id))
     return await _add_draft(session, editor, store.ADD_EXAMPLE, entry_id, {"text": body.text}, body.inbox_key)
 
 
@@ -190,11 +198,7 @@ async def new_entry(body: NewEntry, session: SessionDep, editor: EditorDep) -> d
 @router.patch("/knowledge/entries/{entry_id}", status_code=201)
 async def edit_entry(entry_id: EntryId, body: EntryFields, session: SessionDep, editor: EditorDep) -> dict[str, Any]:
     _, kb = await _live_kb(session)
-    entry = kb.by_id.get(entry_id)
-    if entry is None or not _visible(editor, entry.company):
-        raise HTTPException(404, "没有这个条目")
-    if not _may_edit(editor, entry.company):
-        raise HTTPException(403, "这个条目不属于您所在的公司")
+    _editable(editor, _entry_seen(kb, editor, entry_id))
     changes = body.model_dump(exclude_none=True)
     if not changes:
         raise HTTPException(422, "没有修改")

@@ -12,15 +12,12 @@ import asyncio
 import os
 import subprocess
 import uuid
-import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-
-import psycopg
 
 from core.turns import TurnKind, UnansweredReason
 from gateway.clock import CHINA, now
@@ -34,25 +31,6 @@ ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "correct horse battery"
 AGENTS = (("an-platform", "supervisor", None), ("an-kunlun-boss", "supervisor", "kunlun"),
           ("an-tianfu-boss", "supervisor", "tianfu"), ("an-kunlun-agent", "agent", "kunlun"))
-
-
-@contextmanager
-def fresh_database(tmp_dir: Path) -> Iterator[str]:
-    """A new, empty PostgreSQL database beside the tests' own (SQLite when no PostgreSQL answers), dropped after."""
-    base = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"gateway_analytics_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(base, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError:
-        warnings.warn("PostgreSQL not reachable: analytics tests run on SQLite", stacklevel=1)
-        yield f"sqlite:///{tmp_dir / 'analytics.db'}"
-        return
-    try:
-        yield base.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

@@ -8,18 +8,16 @@ from __future__ import annotations
 
 import os
 import subprocess
-import uuid
-import warnings
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
 
 from scripts.stack import Stack, embedded_redis, free_port
+from tests.gateway.databases import fresh_database
 from tests.gateway.wechat_server import FakeWeChat
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,18 +28,8 @@ AGENT_PASSWORD = "correct horse battery"
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory) -> Iterator[str]:
-    base = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"gateway_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(base, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError:
-        warnings.warn("PostgreSQL not reachable: gateway tests run on SQLite", stacklevel=1)
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'gateway.db'}"
-        return
-    yield base.rsplit("/", 1)[0] + f"/{name}"
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(tmp_path_factory.mktemp("db")) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -49,23 +49,30 @@ async def _agents(database_url: str) -> None:
         await create_agent(username, PASSWORD, role, database_url, company=company)
 
 
+def open_client(database_url: str, redis_url: str, client_address: str = "testclient",
+                **overrides: Any) -> TestClient:
+    """A started TestClient of the gateway on that database, whose app.state.rasa is a FakeRasa; the caller
+    closes it (client.__exit__)."""
+    settings = Settings(**{"database_url": database_url, "redis_url": redis_url,
+                           "rasa_url": "http://127.0.0.1:9", "gateway_service_token": SERVICE_TOKEN,
+                           "session_secret": "fast-session-secret-0123456789abcdef",
+                           "login_failures_per_address": 1_000_000, "widget_sessions_per_minute": 1_000_000,
+                           **overrides})
+    client = TestClient(create_app(settings), client=(client_address, 50000))
+    client.__enter__()
+    client.app.state.rasa = FakeRasa()
+    client.app.state.channel = replace(client.app.state.channel, rasa=client.app.state.rasa)
+    return client
+
+
 @pytest.fixture
 def make_client(migrated_database: str, redis_url: str) -> Iterator[Callable[..., TestClient]]:
     """make_client(**settings, client_address=...) -> a TestClient whose app.state.rasa is a FakeRasa."""
     opened: list[TestClient] = []
 
     def build(client_address: str = "testclient", **overrides: Any) -> TestClient:
-        settings = Settings(**{"database_url": migrated_database, "redis_url": redis_url,
-                               "rasa_url": "http://127.0.0.1:9", "gateway_service_token": SERVICE_TOKEN,
-                               "session_secret": "fast-session-secret-0123456789abcdef",
-                               "login_failures_per_address": 1_000_000, "widget_sessions_per_minute": 1_000_000,
-                               **overrides})
-        client = TestClient(create_app(settings), client=(client_address, 50000))
-        client.__enter__()
-        client.app.state.rasa = FakeRasa()
-        client.app.state.channel = replace(client.app.state.channel, rasa=client.app.state.rasa)
-        opened.append(client)
-        return client
+        opened.append(open_client(migrated_database, redis_url, client_address, **overrides))
+        return opened[-1]
 
     yield build
     for client in opened:

@@ -16,7 +16,8 @@ from gateway.api.stats import as_csv
 from gateway.clock import CHINA
 from gateway.config import Settings
 from gateway.main import create_app
-from tests.gateway.analytics_seed import PASSWORD, fresh_database, prepare
+from tests.gateway.analytics_seed import PASSWORD, prepare
+from tests.gateway.databases import fresh_database
 
 KEYS = {"conversations", "contained_rate", "handoff_rate", "handoff_reasons", "unanswered_rate", "top_entries",
         "top_unanswered", "csat", "answer_helpful_rate", "tickets", "sla_on_time_rate", "median_first_response_s"}
@@ -64,7 +65,7 @@ ALL = {"conversations": 12, "contained": 5, "contained_rate": round(5 / 12, 4), 
 
 @pytest.fixture(scope="module")
 def analytics_database(tmp_path_factory) -> Iterator[str]:
-    with fresh_database(tmp_path_factory.mktemp("analytics")) as url:
+    with fresh_database(tmp_path_factory.mktemp("analytics"), "gateway_analytics") as url:
         prepare(url)
         yield url
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.gateway.analytics_seed import PASSWORD, fresh_database, prepare, running_gateway
+from tests.gateway.analytics_seed import PASSWORD, prepare, running_gateway
+from tests.gateway.databases import fresh_database
 from tests.gateway.test_browser import browser  # noqa: F401  (the module's Chromium)
 
 CHARTS = ("chart-daily", "chart-reasons", "chart-csat", "chart-entries", "chart-unanswered", "chart-kind",
@@ -18,7 +19,7 @@ CHARTS = ("chart-daily", "chart-reasons", "chart-csat", "chart-entries", "chart-
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory, redis_url: str) -> Iterator[str]:
-    with fresh_database(tmp_path_factory.mktemp("analytics-browser")) as url:
+    with fresh_database(tmp_path_factory.mktemp("analytics-browser"), "gateway_analytics") as url:
         prepare(url)
         with running_gateway(url, redis_url) as base:
             yield base

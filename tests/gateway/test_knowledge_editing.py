@@ -6,14 +6,10 @@ Each test gets a database of its own: publishing changes what every customer is 
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import psycopg
 import pytest
 from starlette.testclient import TestClient
 
@@ -21,12 +17,11 @@ from core.turns import TurnKind, UnansweredReason, annotation
 from gateway import knowledge_store
 from gateway.chat import with_annotations
 from gateway.clock import now
-from gateway.config import Settings
-from gateway.main import create_app
 from gateway.manage import create_agent
 from gateway.migrate import upgrade
 from gateway.models import Conversation, Message
-from tests.gateway.fast_app import PASSWORD, SERVICE_TOKEN, FakeRasa, logged_in, run
+from tests.gateway.databases import fresh_database
+from tests.gateway.fast_app import PASSWORD, SERVICE_TOKEN, logged_in, open_client, run
 
 pytestmark = pytest.mark.fast
 
@@ -37,20 +32,10 @@ QUESTION = "用手机上的云闪付能不能交天然气的钱"
 
 @pytest.fixture
 def database(tmp_path) -> Iterator[str]:
-    base = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"knowledge_test_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(base, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        url = base.rsplit("/", 1)[0] + f"/{name}"
-    except psycopg.OperationalError:
-        url, name = f"sqlite:///{tmp_path / 'gateway.db'}", ""
-    upgrade(url)
-    asyncio.run(_agents(url))
-    yield url
-    if name:
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(tmp_path, "knowledge_test") as url:
+        upgrade(url)
+        asyncio.run(_agents(url))
+        yield url
 
 
 async def _agents(url: str) -> None:
@@ -62,19 +47,12 @@ async def _agents(url: str) -> None:
 
 @pytest.fixture
 def gateway(database: str, redis_url: str) -> Iterator[Callable[..., TestClient]]:
+    """gateway() -> a client of the gateway on this test's database (the preview's action server unreachable)."""
     opened: list[TestClient] = []
 
     def build() -> TestClient:
-        settings = Settings(database_url=database, redis_url=redis_url, rasa_url="http://127.0.0.1:9",
-                            gateway_service_token=SERVICE_TOKEN, action_server_url="http://127.0.0.1:9",
-                            session_secret="fast-session-secret-0123456789abcdef",
-                            login_failures_per_address=1_000_000, widget_sessions_per_minute=1_000_000)
-        client = TestClient(create_app(settings))
-        client.__enter__()
-        client.app.state.rasa = FakeRasa()
-        client.app.state.channel = replace(client.app.state.channel, rasa=client.app.state.rasa)
-        opened.append(client)
-        return client
+        opened.append(open_client(database, redis_url, action_server_url="http://127.0.0.1:9"))
+        return opened[-1]
 
     yield build
     for client in opened:

@@ -19,7 +19,6 @@ from datetime import timedelta
 from urllib.parse import urlparse, urlunparse
 
 import httpx
-import psycopg
 import pytest
 import redis
 from sqlalchemy import update
@@ -30,6 +29,7 @@ from gateway.migrate import upgrade
 from gateway.models import Message
 from scripts.stack import free_port, wait_until_up
 from tests.gateway.conftest import ROOT, WECHAT_APP_ID, WECHAT_TOKEN
+from tests.gateway.databases import fresh_database
 from tests.gateway.test_wechat import openid, reply_text, signed, text_xml
 from tests.gateway.wechat_server import OUTSIDE_WINDOW_OPENID, FakeWeChat
 
@@ -41,19 +41,9 @@ LEASE = "ua:lease:notice-push"
 
 @pytest.fixture(scope="module")
 def own_database(tmp_path_factory) -> Iterator[str]:
-    base = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-    name = f"notices_push_{uuid.uuid4().hex[:10]}"
-    try:
-        with psycopg.connect(base, autocommit=True, connect_timeout=3) as connection:
-            connection.execute(f'CREATE DATABASE "{name}"')
-        url = base.rsplit("/", 1)[0] + f"/{name}"
-    except psycopg.OperationalError:
-        url, name = f"sqlite:///{tmp_path_factory.mktemp('push') / 'gateway.db'}", ""
-    upgrade(url)
-    yield url
-    if name:
-        with psycopg.connect(base, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(tmp_path_factory.mktemp("push"), "notices_push") as url:
+        upgrade(url)
+        yield url
 
 
 @pytest.fixture(scope="module")
