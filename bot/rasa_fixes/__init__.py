@@ -6,9 +6,10 @@ load (docs/benchmarks.md, "What was cut, and how it was found").
 """
 from __future__ import annotations
 
-from bot.rasa_fixes import action_response_schema, event_lookup
+from bot.rasa_fixes import action_calls, action_response_schema, event_lookup
 
 
 def install() -> None:
+    action_calls.install()
     action_response_schema.install()
     event_lookup.install()
