@@ -61,7 +61,7 @@ eval-answers: train  ## The replies customers read, scored on the independent qu
 bench-nlu: setup  ## Training time, model size and parse latency
 	$(BOT_PY) -m scripts.bench_nlu
 
-bench: train  ## Load benchmark: concurrent conversations through the gateway and straight to Rasa
+bench: train  ## Issue 17's speed goals, SQLite and PostgreSQL (BENCH_CONFIGS=sqlite|postgres, BENCH_QUICK=1: smoke run)
 	$(GW_PY) -m scripts.bench_load
 
 drills: train  ## Failure drills: pinning, gateway restart, Redis restart, action server down, PostgreSQL outage
