@@ -24,7 +24,8 @@ from core.masking import mask_text
 from core.turns import turn_of
 from gateway import events, handoffs, keys, knowledge_store
 from gateway.config import Settings
-from gateway.conversations import add_bot_messages, add_message, get_or_create, last_customer_message_at, message_dict
+from gateway.conversations import (Head, head, insert_bot_messages, insert_message, message_dict,
+                                   set_state, state_of)
 from gateway.metrics import MESSAGES
 from gateway.models import Conversation, Handoff
 from gateway.rasa_client import RasaClient, RasaUnavailable
@@ -54,19 +55,19 @@ class BotUnavailable(Exception):
     """The customer's message is stored, but the assistant could not answer it now."""
 
 
-async def _unavailable(session: AsyncSession, conversation: Conversation) -> BotUnavailable:
-    notice = await add_message(session, conversation.id, "system", UNAVAILABLE_NOTICE)
+async def _unavailable(session: AsyncSession, conversation: Head) -> BotUnavailable:
+    notice = await insert_message(session, conversation.id, "system", UNAVAILABLE_NOTICE)
     await session.commit()
     return BotUnavailable(message_dict(notice))
 
 
 async def _store_replies(session: AsyncSession, conversation_id: str, replies: list[dict]) -> list[dict]:
-    stored = await add_bot_messages(session, conversation_id, replies)
+    stored = await insert_bot_messages(session, conversation_id, replies)
     await session.commit()
     return [message_dict(m) for m in stored]
 
 
-async def _to_bot(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation: Conversation, text: str,
+async def _to_bot(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation: Head, text: str,
                   previous_at: datetime | None, dedupe_key: str | None) -> list[dict]:
     # When the customer last wrote: the assistant tells a customer whose conversation it lost (its Redis came
     # back empty) instead of silently starting over (bot/actions/session_start.py).
@@ -133,8 +134,7 @@ async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound:
                     return Turn(data["messages"], data["state"])
                 # The bot answered this message but the database failed before the replies were stored.
                 messages = await _store_replies(session, conversation_id, data["unsaved"])
-                conversation = await session.get(Conversation, conversation_id)
-                turn = Turn(messages, conversation.state if conversation else "bot")
+                turn = Turn(messages, await state_of(session, conversation_id))
                 await _remember(redis, dedupe_key, turn)
                 return turn
         turn = await _handle(session, redis, rasa, inbound, dedupe_key)
@@ -147,10 +147,10 @@ async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound
                   dedupe_key: str | None) -> Turn:
     text = inbound.text
     MESSAGES.labels(inbound.channel).inc()
-    conversation = await get_or_create(session, inbound.conversation_id, inbound.channel, inbound.customer_key,
-                                       inbound.company)
-    previous_at = await last_customer_message_at(session, conversation.id)
-    customer = await add_message(session, conversation.id, "customer", text)
+    conversation = await head(session, inbound.conversation_id, inbound.channel, inbound.customer_key,
+                              inbound.company)
+    previous_at = conversation.previous_at
+    customer = await insert_message(session, conversation.id, "customer", text)
     await session.commit()
     if conversation.state in (ConversationState.WAITING.value, ConversationState.AGENT.value):
         handoff = await handoffs.open_handoff(session, conversation.id)
@@ -166,11 +166,12 @@ async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound
             # Safety first, even in the queue or with an agent: the assistant answers a danger at once.
             replies = await _to_bot(session, redis, rasa, conversation, text, previous_at, dedupe_key)
             return Turn(replies, conversation.state)
-        conversation.state = "bot"
+        await set_state(session, conversation.id, ConversationState.BOT.value)
+        await session.commit()
     replies = await _to_bot(session, redis, rasa, conversation, await _for_bot(session, text), previous_at,
                             dedupe_key)
-    await session.refresh(conversation)   # the bot may have handed off during this turn
-    return Turn(replies, conversation.state)
+    # the bot may have handed off during this turn
+    return Turn(replies, await state_of(session, conversation.id))
 
 
 # -- Handoffs a channel asks for itself (the phone: silence twice, a failed transfer, the caller hanging up). They

@@ -1,10 +1,11 @@
 """Conversations and their transcript: who the customer is, who answers (bot, queue or agent)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +29,63 @@ async def get_or_create(session: AsyncSession, conversation_id: str, channel: st
         id=conversation_id, channel=channel, customer_key=customer_key or conversation_id, state="bot",
         company=company, created_at=now()).on_conflict_do_nothing(index_elements=[Conversation.id]))
     return await session.get(Conversation, conversation_id, populate_existing=True)
+
+
+# -- The chat path's own statements: each message of every channel runs them, so they are single Core statements
+# (no ORM identity map or unit of work): the conversation and the customer's last message in one read, each write
+# one INSERT ... RETURNING.
+
+@dataclass(frozen=True)
+class Head:
+    """What a turn needs to know of its conversation."""
+    id: str
+    state: str
+    company: str | None
+    previous_at: datetime | None      # the customer's last message before this one
+
+
+_MESSAGE_FIELDS = (Message.id, Message.role, Message.text, Message.buttons, Message.author, Message.at, Message.meta)
+
+
+def _head_query(conversation_id: str):
+    last = (select(func.max(Message.at)).where(Message.conversation_id == conversation_id, Message.role == "customer")
+            .scalar_subquery())
+    return select(Conversation.state, Conversation.company, last).where(Conversation.id == conversation_id)
+
+
+async def head(session: AsyncSession, conversation_id: str, channel: str, customer_key: str | None = None,
+               company: str | None = None) -> Head:
+    """The conversation (created if new, as `get_or_create` does) with the time of the customer's last message."""
+    row = (await session.execute(_head_query(conversation_id))).first()
+    if row is None:
+        await get_or_create(session, conversation_id, channel, customer_key, company)
+        row = (await session.execute(_head_query(conversation_id))).one()
+    return Head(conversation_id, row[0], row[1], row[2])
+
+
+async def state_of(session: AsyncSession, conversation_id: str) -> str:
+    return (await session.execute(select(Conversation.state).where(Conversation.id == conversation_id))).scalar_one()
+
+
+async def set_state(session: AsyncSession, conversation_id: str, state: str) -> None:
+    await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(state=state))
+
+
+async def insert_message(session: AsyncSession, conversation_id: str, role: str, text: str) -> Any:
+    """One message written; the row returned reads like a `Message` (message_dict takes it)."""
+    result = await session.execute(insert(Message.__table__).values(
+        conversation_id=conversation_id, role=role, text=text, at=now()).returning(*_MESSAGE_FIELDS))
+    return result.one()
+
+
+async def insert_bot_messages(session: AsyncSession, conversation_id: str, replies: list[dict]) -> list[Any]:
+    """The bot's replies of one turn, in order, in one statement."""
+    at = now()
+    result = await session.execute(insert(Message.__table__).returning(*_MESSAGE_FIELDS, sort_by_parameter_order=True),
+                                   [{"conversation_id": conversation_id, "role": "bot", "text": r["text"],
+                                     "buttons": r.get("buttons") or None, "meta": r.get("meta"), "author": None,
+                                     "at": at} for r in replies])
+    return list(result.all())
 
 
 async def add_message(session: AsyncSession, conversation_id: str, role: str, text: str,
@@ -61,7 +119,8 @@ async def transcript(session: AsyncSession, conversation_id: str, limit: int = 2
     return list(reversed(rows.scalars().all()))
 
 
-def message_dict(message: Message) -> dict[str, Any]:
+def message_dict(message: Any) -> dict[str, Any]:
+    """A message (a `Message`, or a row with its fields) as the channels and the widget receive it."""
     data = {"id": message.id, "role": message.role, "text": message.text, "buttons": message.buttons or [],
             "author": message.author, "at": message.at.isoformat()}
     if message.meta and message.meta.get("kind") == TurnKind.ANSWER.value:

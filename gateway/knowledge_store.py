@@ -53,10 +53,11 @@ async def ensure_seed(session: AsyncSession) -> None:
     nothing has been published after it, version 1 follows the repository (a deploy with new YAML updates it);
     once operators have published, the repository's changes come in by `python -m gateway.manage
     import-knowledge` as a new version, so nobody's work is overwritten silently."""
-    first = await session.get(KnowledgeVersion, SEED_VERSION)
     database = str(session.bind.url)
-    if first is not None and database in _compared:
-        return
+    if database in _compared and (await session.execute(
+            select(KnowledgeVersion.version).where(KnowledgeVersion.version == SEED_VERSION))).first() is not None:
+        return         # compared already: a check that reads no entries (the action server polls every 2 s)
+    first = await session.get(KnowledgeVersion, SEED_VERSION)
     seed = list(_seed())
     if first is None:
         insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
@@ -87,6 +88,24 @@ async def live(session: AsyncSession) -> KnowledgeVersion:
     """The newest version not refused: what the action server serves once it has checked it."""
     await ensure_seed(session)
     row = await session.execute(select(KnowledgeVersion).where(KnowledgeVersion.check_status != REFUSED)
+                                .order_by(KnowledgeVersion.version.desc()).limit(1))
+    return row.scalar_one()
+
+
+async def live_status(session: AsyncSession) -> tuple[int, str]:
+    """(number, check status) of the live version, without reading its entries."""
+    await ensure_seed(session)
+    row = await session.execute(select(KnowledgeVersion.version, KnowledgeVersion.check_status)
+                                .where(KnowledgeVersion.check_status != REFUSED)
+                                .order_by(KnowledgeVersion.version.desc()).limit(1))
+    number, status = row.one()
+    return number, status
+
+
+async def serving_number(session: AsyncSession) -> int:
+    """The number of the version customers are answered from, without reading its entries."""
+    await ensure_seed(session)
+    row = await session.execute(select(KnowledgeVersion.version).where(KnowledgeVersion.check_status == ACCEPTED)
                                 .order_by(KnowledgeVersion.version.desc()).limit(1))
     return row.scalar_one()
 
@@ -285,8 +304,9 @@ async def published_example(session: AsyncSession, text: str) -> tuple[str, str]
     database = str(session.bind.url)
     cached = _cache.get(database)
     if cached is None or time.monotonic() - cached.checked > CACHE_SECONDS:
-        current = await serving(session)
-        if cached is None or cached.version != current.version:
+        number = await serving_number(session)
+        if cached is None or cached.version != number:
+            current = await serving(session)
             seed = await session.get(KnowledgeVersion, SEED_VERSION)
             cached = _cache[database] = _Cached(
                 current.version, operator_examples(seed.entries if seed else [], current.entries),

@@ -367,8 +367,8 @@ class CheckIn(BaseModel):
 @internal.get("/live")
 async def live_version(session: SessionDep, _: ServiceDep) -> dict[str, Any]:
     """The newest version not refused: the action server loads it, audits it if pending, and serves it."""
-    version = await store.live(session)
-    return {"version": version.version, "status": version.check_status}
+    number, status = await store.live_status(session)
+    return {"version": number, "status": status}
 
 
 @internal.get("/versions/{number}")

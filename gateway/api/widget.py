@@ -78,9 +78,7 @@ async def new_session(request: Request, session: SessionDep, redis: RedisDep, se
 async def _rate_limited(redis, conversation_id: str, limit: int) -> bool:
     window = int(time.time() // keys.RATE_WINDOW_SECONDS)
     key = keys.rate(conversation_id, window)
-    count = await redis.incr(key)
-    if count == 1:
-        await redis.expire(key, keys.RATE_WINDOW_SECONDS * 2)
+    count, _ = await redis.pipeline(transaction=False).incr(key).expire(key, keys.RATE_WINDOW_SECONDS * 2).execute()
     return count > limit
 
 

@@ -27,7 +27,7 @@ class ChannelContext:
     settings: Settings
 
 
-def channel_context(request: Request) -> ChannelContext:
+async def channel_context(request: Request) -> ChannelContext:
     """FastAPI dependency: the context the application built at start."""
     return request.app.state.channel
 

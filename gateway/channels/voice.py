@@ -93,7 +93,7 @@ class Reply(BaseModel):
     action: Action = Field(default_factory=Action)
 
 
-def require_platform(ctx: Annotated[ChannelContext, Depends(channel_context)],
+async def require_platform(ctx: Annotated[ChannelContext, Depends(channel_context)],
                      authorization: Annotated[str | None, Header()] = None) -> None:
     settings = ctx.settings
     if not settings.voice_token:

@@ -43,7 +43,7 @@ DEDUPE_TTL = 24 * 3600
 NONCE_TTL = 600
 
 
-def _apis(request: Request) -> WeChatApis:
+async def _apis(request: Request) -> WeChatApis:
     return request.app.state.wechat_apis
 
 
