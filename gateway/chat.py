@@ -24,8 +24,7 @@ from core.masking import mask_text
 from core.turns import turn_of
 from gateway import events, handoffs, keys, knowledge_store
 from gateway.config import Settings
-from gateway.conversations import (Head, head, insert_bot_messages, insert_message, message_dict,
-                                   set_state, state_of)
+from gateway.conversations import Head, head, insert_bot_messages, insert_message, message_dict, set_state, state_of
 from gateway.metrics import MESSAGES
 from gateway.models import Conversation, Handoff
 from gateway.rasa_client import RasaClient, RasaUnavailable
@@ -71,7 +70,7 @@ async def _to_bot(session: AsyncSession, redis: Redis, rasa: RasaClient, convers
                   previous_at: datetime | None, dedupe_key: str | None) -> list[dict]:
     # When the customer last wrote: the assistant tells a customer whose conversation it lost (its Redis came
     # back empty) instead of silently starting over (bot/actions/session_start.py).
-    metadata = {"previous_message_at": previous_at.timestamp()} if previous_at else {}
+    metadata: dict[str, Any] = {"previous_message_at": previous_at.timestamp()} if previous_at else {}
     if conversation.company:  # whose promises this customer gets (bot/actions/answer_knowledge.py)
         metadata["company"] = conversation.company
     try:
