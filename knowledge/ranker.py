@@ -17,18 +17,14 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.components.spelling import corrected
 from knowledge.model import Entry
 from knowledge.segment import words
 
-# Typed with the wrong character but read the same: the customer's word for ours.
-_VARIANTS = (("燃汽", "燃气"), ("天燃气", "天然气"), ("暧气", "暖气"), ("暖器", "暖气"), ("点费", "电费"),
-             ("停点", "停电"), ("报休", "报修"), ("交废", "交费"))
-
 
 def normalise(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text or "").lower()
-    for typed, meant in _VARIANTS:
-        text = text.replace(typed, meant)
+    """Width, case and spaces evened out; typos and homophones read as the word meant (燃汽, 点费, 头诉)."""
+    text = corrected(unicodedata.normalize("NFKC", text or "").lower())
     return re.sub(r"\s+", " ", text).strip()
 
 

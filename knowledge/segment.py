@@ -1,4 +1,5 @@
-"""Chinese tokens for knowledge search: jieba with the bot's domain dictionary, plus character bigrams.
+"""Chinese tokens for knowledge search: jieba with the bot's domain dictionary, plus character bigrams, read with
+typos and homophones corrected (bot/components/spelling.py).
 
 A private jieba.Tokenizer keeps the user dictionary out of jieba's global state. Bigrams make the search
 forgiving of typos and of words jieba splits differently in a question and in an entry.
@@ -10,6 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import jieba
+
+from bot.components.spelling import corrected
 
 DICTIONARY_DIR = Path(__file__).resolve().parent.parent / "bot" / "jieba_dict"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -45,7 +48,7 @@ def words(text: str) -> list[str]:
 
 
 def search_tokens(text: str) -> list[str]:
-    text = text.lower()
+    text = corrected(text.lower())
     tokens = [w for w in segmenter().lcut_for_search(text) if _WORD.search(w) and w not in STOPWORDS]
     tokens.extend([w for w in tokens if w in domain_terms()])
     for run in _CJK_RUN.findall(_FILLER.sub(" ", text)):

@@ -2,8 +2,9 @@
 
 Every answer is an entry's text with its source. A question about two utilities gets one labelled part for each;
 a question whose answer differs by utility, when the customer named none, gets each utility's rule labelled
-rather than a menu; a follow-up ("那农村呢？") is read together with the previous question. Choices are offered
-only when two topics are really close, and when nothing fits the assistant says so rather than guessing. After
+rather than a menu, and so does a message asking several questions whose topics are close; a follow-up
+("那农村呢？") is read together with the previous question. Choices are offered only when two topics are really
+close, and when nothing fits the assistant says so rather than guessing. After
 an answer about repair, installation or complaints the matching form is offered as a button, and a ticket of
 that kind the customer already has is named with its promised date.
 """
@@ -31,6 +32,7 @@ from bot.actions.tracker_view import (
     latest_text,
     latest_topic,
 )
+from bot.components.message_kind_patterns import asks_several, asks_something
 from core.turns import UnansweredReason
 from knowledge.companies import companies, company_in_text
 from knowledge.fraud import mentions_suspicious_payment
@@ -54,6 +56,9 @@ FORM_OFFERS = {
     "file_complaint": ("需要的话，我现在帮您登记投诉。", "登记投诉", "/file_complaint", "complaint"),
 }
 MAX_PARTS = 3
+SEVERAL_PARTS = 2   # a message asking several questions, with close topics: the two closest are answered
+CONTEXT_CHARS = 30  # of the clauses that ask nothing, kept with each asking clause as its topic
+_CLAUSE = re.compile(r"[，,。；;！!\s]+")
 FORM_BUSINESS = {"repair_form": "报修", "installation_form": "报装", "complaint_form": "投诉"}
 
 
@@ -133,8 +138,12 @@ class ActionAnswerKnowledge(Action):
                                                  company=company)
             if decision.outcome is Outcome.NOTHING and not admit_ignorance:
                 return None
-            more = self._other_questions(question, decision, utility, business, hint, company)
-            if more:  # 计划停电和事故停电有啥区别？计划停电提前几天通知？ — one part for each question asked
+            more = self._other_questions(latest_text(tracker) if decision.outcome is Outcome.ASK_ENTRY else question,
+                                         decision, utility, business, hint, company)
+            if more and decision.outcome is Outcome.ASK_ENTRY:
+                # 多久给答复，多久能来施工？ with two close topics: the answer to each question, not a menu
+                events = self._say(dispatcher, more, question) + _clear_pending()
+            elif more:  # 计划停电和事故停电有啥区别？计划停电提前几天通知？ — one part for each question asked
                 events = self._say(dispatcher, [decision.entry, *more], question) + _clear_pending()
             else:
                 events = self._respond(dispatcher, decision, question, intent)
@@ -155,18 +164,36 @@ class ActionAnswerKnowledge(Action):
         return _clear_pending()
 
     @staticmethod
-    def _other_questions(question: str, decision: Decision, utility: str | None, business: str | None,
-                         intent: str | None, company: str | None) -> list[Entry]:
-        """Entries a message's other questions need when it asks several (split at question marks): each part
-        is searched with the whole message's utility, and kept only when it answers with another entry."""
-        if decision.outcome is not Outcome.ANSWER:
-            return []
+    def _question_parts(question: str) -> list[str]:
+        """The questions a message asks, one search text each: split at question marks; or, when one sentence asks
+        several (申请了多久给答复，多久能来施工), each asking clause with the clauses that ask nothing (the topic)."""
         parts = [p for p in re.split(r"[？?]", question) if len(p.strip()) >= 4]
+        if len(parts) > 1:
+            return parts[:MAX_PARTS]
+        clauses = [c for c in _CLAUSE.split(question) if c]
+        asking = [c for c in clauses if asks_something(c)]
+        if len(asking) < 2:
+            return []
+        topic = "".join(c for c in clauses if not asks_something(c))[-CONTEXT_CHARS:]
+        return [f"{topic} {clause}".strip() for clause in asking[:MAX_PARTS]]
+
+    def _other_questions(self, question: str, decision: Decision, utility: str | None, business: str | None,
+                         intent: str | None, company: str | None) -> list[Entry]:
+        """Entries a message's other questions need when it asks several: each part is searched with the whole
+        message's utility, and kept only when it answers with another entry. With choices (ASK_ENTRY) and
+        several questions, the entries the parts answer (the choices' first two when the parts find fewer)."""
+        if decision.outcome not in (Outcome.ANSWER, Outcome.ASK_ENTRY):
+            return []
+        first = [decision.entry] if decision.outcome is Outcome.ANSWER else []
         found: list[Entry] = []
-        for part in parts[:MAX_PARTS] if len(parts) > 1 else []:
+        for part in self._question_parts(question):
             other = knowledge_search().decide(part, utility=utility, business=business, intent=intent, company=company)
-            if other.outcome is Outcome.ANSWER and other.entry != decision.entry and other.entry not in found:
+            if other.outcome is Outcome.ANSWER and other.entry not in first and other.entry not in found:
                 found.append(other.entry)
+        if decision.outcome is Outcome.ASK_ENTRY:
+            if not asks_several(question):
+                return []
+            return found[:SEVERAL_PARTS] if len(found) >= SEVERAL_PARTS else [h.entry for h in decision.hits[:SEVERAL_PARTS]]
         return found[:MAX_PARTS - 1]
 
     def _per_utility(self, dispatcher: CollectingDispatcher, question: str, intent: str | None, business: str | None,

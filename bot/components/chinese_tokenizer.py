@@ -1,7 +1,12 @@
-"""JiebaTokenizer that never emits whitespace tokens.
+"""JiebaTokenizer that never emits whitespace tokens and reads typos as the words they mean.
 
 Rasa's JiebaTokenizer turns each space of "燃气费 怎么 交" into a token of its own (RasaHQ/rasa #7910), which
 shifts features and breaks entity spans. Voice transcripts and pasted text are full of spaces.
+
+Typos and homophones of domain words (燃汽, 暧气, 点费, 头诉; bot/components/spelling.py) are corrected before
+jieba splits the text, and each token's lemma is the corrected word: the featurizers read lemmas, so 点费 and 电费
+give the same features, while the token's text and position stay those of what the customer wrote (a correction
+never changes the length), so entity spans are unchanged.
 """
 from __future__ import annotations
 
@@ -10,8 +15,16 @@ from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.spelling import corrected
+
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
 class ChineseJiebaTokenizer(JiebaTokenizer):
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
-        return [token for token in super().tokenize(message, attribute) if token.text.strip()]
+        text = message.get(attribute)
+        fixed = corrected(text) if isinstance(text, str) else text
+        if fixed == text:
+            return [token for token in super().tokenize(message, attribute) if token.text.strip()]
+        tokens = super().tokenize(Message(data={attribute: fixed}), attribute)
+        return [Token(text[token.start:token.end], token.start, token.end, lemma=token.text)
+                for token in tokens if token.text.strip()]

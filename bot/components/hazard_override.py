@@ -1,7 +1,8 @@
 """Turns any message that names a present danger into report_emergency, whatever the classifier said.
 
 Runs after DIET and the FallbackClassifier, so neither a low confidence nor a topic in the middle of another
-conversation can keep a gas-leak report from the safety rule.
+conversation can keep a gas-leak report from the safety rule. A danger named with a typo or a voice homophone
+(然气泄漏了, 屋里漏汽; bot/components/spelling.py) is a danger too.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components.spelling import corrected
 from core.hazards import detect_hazard
 
 EMERGENCY_INTENT = "report_emergency"
@@ -29,7 +31,7 @@ class HazardIntentOverride(GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if text.startswith("/") or detect_hazard(text) is None:
+            if text.startswith("/") or (detect_hazard(text) is None and detect_hazard(corrected(text)) is None):
                 continue
             intent = message.get(INTENT) or {}
             if intent.get(INTENT_NAME_KEY) == EMERGENCY_INTENT and intent.get(PREDICTED_CONFIDENCE_KEY, 0) >= 0.9:

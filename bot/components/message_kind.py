@@ -6,6 +6,8 @@ message_kind_patterns.py), and records the kind of message as an entity for the 
   check_ticket (without a status cue) become ask_process, and the topic they named is kept as `asked_about`. request_human without a word for a human, nlu_fallback and out_of_scope with utility words
   become ask_process too when they ask something.
 - A follow-up ("那农村呢？") is a question about the previous answer: ask_process.
+- A question naming a utility topic that the classifier took for small talk (偷电是违法的吗 as bot_challenge),
+  and a real question (how long, how, what) the classifier doubted (nlu_fallback) about a service, become ask_process.
 - A request ("停电了 帮我报修") starts its form: a question intent becomes the request's intent.
 - A message with nothing a utility customer would say (no utility word, no number, not small talk) is out_of_scope.
 
@@ -31,6 +33,7 @@ from bot.components.message_kind_patterns import (
     about_utilities,
     asks_for_human,
     asks_money,
+    asks_something,
     asks_status,
     has_fault,
     message_kind,
@@ -48,6 +51,10 @@ _REQUESTED = (("file_complaint", re.compile(r"投诉|举报|反映")),
               ("apply_installation", re.compile(r"报装|安装|开户|通气|接电|装表")),
               ("report_fault", re.compile(r"报修|修|抢修|维修")))
 SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
+# Short replies the classifier confuses with short questions (偷电是违法的吗 read as "are you a bot?", 窃点是啥意思
+# as "yes"): a question that names a utility topic is none of them.
+MISREAD_SHORT = SMALL_TALK | {"bot_challenge"}
+MIN_QUESTION_CHARS = 5
 KIND_KEY, TOPIC_KEY = "message_kind", "asked_about"
 
 
@@ -55,6 +62,9 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
     """(the intent to act on, the form intent a question was about)."""
     if kind is Kind.FOLLOWUP and intent in SMALL_TALK:  # 那山区呢 is no "yes"
         return QUESTION_INTENT, None
+    if intent in MISREAD_SHORT and kind is Kind.QUESTION and len(text.strip()) >= MIN_QUESTION_CHARS \
+            and names_a_utility_topic(text):
+        return ("ask_fee" if asks_money(text) else QUESTION_INTENT), None
     if intent in KEPT or intent == "request_human" and asks_for_human(text):
         return intent, None
     if intent == "report_emergency":
@@ -75,6 +85,8 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
         if intent == "request_human" and not asks_for_human(text):
             return question, None
         if intent in UNPLACED and names_a_utility_topic(text):  # the classifier's doubt; our words decide
+            return question, None
+        if intent == "nlu_fallback" and asks_something(text):  # 我提了意见 多久会有人核实: service words, a real question
             return question, None
     if kind in (Kind.REQUEST, Kind.BOTH) and (intent in QUESTION_INTENTS or intent in UNPLACED):
         requested = next((name for name, words in _REQUESTED if words.search(text)), None)

@@ -13,6 +13,8 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
+from bot.components.spelling import corrected
+
 
 class Kind(str, Enum):
     QUESTION = "question"      # asks about a business: how long, how much, can I, will they, is it allowed
@@ -48,6 +50,8 @@ _STATUS = re.compile(
 # Asking what something costs: a question for the fee answers.
 _MONEY = re.compile(r"多少钱|收费|收不收|要钱|费用|多少费|材料费|价格|气价|电价|贵")
 _HUMAN = re.compile(r"人工|真人|客服人员|接线员|坐席|转接|找人|找个人|活人|机器人|机器|值班|领导|负责人|经理")
+# How staff behave: a question with these words is about the service rules, not a wish to talk to a person.
+_CONDUCT = re.compile(r"规范|态度|用语|打断|插嘴|耐心|礼貌|仪容|着装|顶嘴|敷衍")
 _FOLLOWUP = re.compile(r"^(?:那|那么|那要是|要是|如果|那如果|那假如|假如|换成|换作)?[^，,。]{1,12}呢[？?。!！\s]*$")
 _THEN = re.compile(r"^(?:那|那么|那要是|那如果)[^，,。]{1,12}$")   # 那一般几个人来: a follow-up without 呢
 
@@ -102,7 +106,8 @@ _RULE = re.compile(r"一般|规定|按规定|标准|是不是|会不会|通常|�
 
 
 def _plain(text: str) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip()
+    """NFKC, and typos and homophones of domain words read as meant (bot/components/spelling.py)."""
+    return corrected(unicodedata.normalize("NFKC", text or "").strip())
 
 
 def asks_something(text: str) -> bool:
@@ -137,7 +142,10 @@ def asks_status(text: str) -> bool:
 
 
 def asks_for_human(text: str) -> bool:
+    """Wants a person; not a question about how staff behave (客服人员能不能打断用户说话？)."""
     text = _plain(text)
+    if _CONDUCT.search(text) and asks_something(text):
+        return False
     return bool(_HUMAN.search(text)) and not _OFF_TOPIC.search(text)   # 扫地机器人 is no person
 
 
@@ -164,3 +172,11 @@ def about_utilities(text: str) -> bool:
         return True
     follow_up = _FOLLOWUP.match(text) or (_THEN.match(text) and asks_something(text))
     return bool(_WEAK.search(text) or follow_up) and not _OFF_TOPIC.search(text)
+
+
+_CLAUSE = re.compile(r"[，,？?。；;！!\s]+")
+
+
+def asks_several(text: str) -> bool:
+    """Two or more clauses that each ask something (你们多久给答复，多久能来施工？): a message with several questions."""
+    return sum(1 for clause in _CLAUSE.split(_plain(text)) if clause and asks_something(clause)) >= 2

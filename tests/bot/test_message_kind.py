@@ -58,3 +58,18 @@ def test_requests_with_nothing_for_a_utility_are_not_about_us() -> None:
 ])
 def test_intents_the_wording_corrects(text: str, intent: str, expected: str, topic: str | None) -> None:
     assert corrected_intent(text, intent, message_kind(text)) == (expected, topic)
+
+
+@pytest.mark.parametrize("text, intent, expected", [
+    ("偷电是不是违法的", "bot_challenge", "ask_process"),
+    ("窃点到底指什么", "affirm", "ask_process"),
+    ("燃气安检收费吗", "deny", "ask_fee"),
+    ("你是机器人吗", "bot_challenge", "bot_challenge"),
+    ("好的", "affirm", "affirm"),
+    ("我提了个意见 大概多久有人核实", "nlu_fallback", "ask_process"),
+    ("客服人员说话有什么规范 能不能打断用户", "request_human", "ask_process"),
+    ("客服态度太差了 我要找人工", "request_human", "request_human"),
+])
+def test_utility_questions_the_classifier_took_for_small_talk_or_doubted_are_questions(
+        text: str, intent: str, expected: str) -> None:
+    assert corrected_intent(text, intent, message_kind(text))[0] == expected

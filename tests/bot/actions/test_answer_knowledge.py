@@ -154,3 +154,20 @@ async def test_a_utility_the_customers_company_does_not_serve_is_said_so(dispatc
     said = "\n".join(texts(dispatcher, domain))
     assert said.startswith("昆仑燃气不经营供热业务")
     assert "天富热电" not in said, "another company's rule is not this customer's"
+
+
+async def test_one_sentence_asking_two_questions_gets_both_answers_not_a_menu(dispatcher, domain) -> None:
+    # the two close topics (reply to the application, the work) are the two questions asked: no menu
+    tracker = make_tracker("燃气表移位申请以后多久给回话，多久来人施工", "ask_process", [entity("utility", "燃气")])
+    events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert "哪一项" not in message["text"]
+    assert message["text"].count("依据《") == 2
+    assert slots(events)["kb_pending_question"] is None
+
+
+async def test_each_asking_clause_is_searched_with_the_topic_of_the_sentence(dispatcher, domain) -> None:
+    tracker = make_tracker("燃气改装迁移，申请了多久给答复，多久能上门施工？", "ask_process", [entity("utility", "燃气")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["text"].count("依据《") == 2, message["text"]
