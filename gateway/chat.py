@@ -24,10 +24,11 @@ from core.masking import mask_text
 from core.turns import turn_of
 from gateway import events, handoffs, keys, knowledge_store
 from gateway.config import Settings
-from gateway.conversations import Head, head, insert_bot_messages, insert_message, message_dict, set_state, state_of
+from gateway.conversations import insert_message, message_dict, set_state
 from gateway.metrics import MESSAGES
 from gateway.models import Conversation, Handoff
 from gateway.rasa_client import RasaClient, RasaUnavailable
+from gateway.turn_store import Head, turns_for
 
 LOCK_SECONDS = 30
 UNAVAILABLE_NOTICE = "抱歉，系统暂时没能处理您的这条消息，请稍后再发一次。"
@@ -60,14 +61,14 @@ async def _unavailable(session: AsyncSession, conversation: Head) -> BotUnavaila
     return BotUnavailable(message_dict(notice))
 
 
-async def _store_replies(session: AsyncSession, conversation_id: str, replies: list[dict]) -> list[dict]:
-    stored = await insert_bot_messages(session, conversation_id, replies)
-    await session.commit()
-    return [message_dict(m) for m in stored]
+async def _store_replies(session: AsyncSession, conversation_id: str, replies: list[dict]) -> tuple[list[dict], str]:
+    """The replies stored, and the conversation's state after the turn (the bot may have handed off)."""
+    stored, state = await turns_for(session).close_turn(conversation_id, replies)
+    return [message_dict(m) for m in stored], state
 
 
 async def _to_bot(session: AsyncSession, redis: Redis, rasa: RasaClient, conversation: Head, text: str,
-                  previous_at: datetime | None, dedupe_key: str | None) -> list[dict]:
+                  previous_at: datetime | None, dedupe_key: str | None) -> tuple[list[dict], str]:
     # When the customer last wrote: the assistant tells a customer whose conversation it lost (its Redis came
     # back empty) instead of silently starting over (bot/actions/session_start.py).
     metadata: dict[str, Any] = {"previous_message_at": previous_at.timestamp()} if previous_at else {}
@@ -132,8 +133,7 @@ async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound:
                 if "unsaved" not in data:
                     return Turn(data["messages"], data["state"])
                 # The bot answered this message but the database failed before the replies were stored.
-                messages = await _store_replies(session, conversation_id, data["unsaved"])
-                turn = Turn(messages, await state_of(session, conversation_id))
+                turn = Turn(*await _store_replies(session, conversation_id, data["unsaved"]))
                 await _remember(redis, dedupe_key, turn)
                 return turn
         turn = await _handle(session, redis, rasa, inbound, dedupe_key)
@@ -146,11 +146,9 @@ async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound
                   dedupe_key: str | None) -> Turn:
     text = inbound.text
     MESSAGES.labels(inbound.channel).inc()
-    conversation = await head(session, inbound.conversation_id, inbound.channel, inbound.customer_key,
-                              inbound.company)
+    conversation, customer = await turns_for(session).open_turn(
+        inbound.conversation_id, inbound.channel, inbound.customer_key, inbound.company, text)
     previous_at = conversation.previous_at
-    customer = await insert_message(session, conversation.id, "customer", text)
-    await session.commit()
     if conversation.state in (ConversationState.WAITING.value, ConversationState.AGENT.value):
         handoff = await handoffs.open_handoff(session, conversation.id)
         if handoff is not None:
@@ -163,14 +161,13 @@ async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound
             if detect_hazard(text) is None:
                 return Turn([], conversation.state)
             # Safety first, even in the queue or with an agent: the assistant answers a danger at once.
-            replies = await _to_bot(session, redis, rasa, conversation, text, previous_at, dedupe_key)
+            replies, _ = await _to_bot(session, redis, rasa, conversation, text, previous_at, dedupe_key)
             return Turn(replies, conversation.state)
         await set_state(session, conversation.id, ConversationState.BOT.value)
         await session.commit()
-    replies = await _to_bot(session, redis, rasa, conversation, await _for_bot(session, text), previous_at,
-                            dedupe_key)
-    # the bot may have handed off during this turn
-    return Turn(replies, await state_of(session, conversation.id))
+    replies, state = await _to_bot(session, redis, rasa, conversation, await _for_bot(session, text), previous_at,
+                                   dedupe_key)
+    return Turn(replies, state)
 
 
 # -- Handoffs a channel asks for itself (the phone: silence twice, a failed transfer, the caller hanging up). They

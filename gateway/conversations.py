@@ -1,7 +1,6 @@
 """Conversations and their transcript: who the customer is, who answers (bot, queue or agent)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,6 +13,7 @@ from core.turns import TurnKind
 from gateway.bindings import current_bindings
 from gateway.clock import now
 from gateway.models import Conversation, Message
+from gateway.turn_store import MESSAGE_FIELDS
 
 
 async def get_or_create(session: AsyncSession, conversation_id: str, channel: str,
@@ -31,36 +31,12 @@ async def get_or_create(session: AsyncSession, conversation_id: str, channel: st
     return await session.get(Conversation, conversation_id, populate_existing=True)
 
 
-# -- The chat path's own statements: each message of every channel runs them, so they are single Core statements
-# (no ORM identity map or unit of work): the conversation and the customer's last message in one read, each write
-# one INSERT ... RETURNING.
-
-@dataclass(frozen=True)
-class Head:
-    """What a turn needs to know of its conversation."""
-    id: str
-    state: str
-    company: str | None
-    previous_at: datetime | None      # the customer's last message before this one
-
-
-_MESSAGE_FIELDS = (Message.id, Message.role, Message.text, Message.buttons, Message.author, Message.at, Message.meta)
-
-
-def _head_query(conversation_id: str):
-    last = (select(func.max(Message.at)).where(Message.conversation_id == conversation_id, Message.role == "customer")
-            .scalar_subquery())
-    return select(Conversation.state, Conversation.company, last).where(Conversation.id == conversation_id)
-
-
-async def head(session: AsyncSession, conversation_id: str, channel: str, customer_key: str | None = None,
-               company: str | None = None) -> Head:
-    """The conversation (created if new, as `get_or_create` does) with the time of the customer's last message."""
-    row = (await session.execute(_head_query(conversation_id))).first()
-    if row is None:
-        await get_or_create(session, conversation_id, channel, customer_key, company)
-        row = (await session.execute(_head_query(conversation_id))).one()
-    return Head(conversation_id, row[0], row[1], row[2])
+async def insert_message(session: AsyncSession, conversation_id: str, role: str, text: str) -> Any:
+    """One message written with a single statement; the row returned reads like a `Message` (message_dict takes
+    it)."""
+    result = await session.execute(insert(Message.__table__).values(
+        conversation_id=conversation_id, role=role, text=text, at=now()).returning(*MESSAGE_FIELDS))
+    return result.one()
 
 
 async def state_of(session: AsyncSession, conversation_id: str) -> str:
@@ -69,23 +45,6 @@ async def state_of(session: AsyncSession, conversation_id: str) -> str:
 
 async def set_state(session: AsyncSession, conversation_id: str, state: str) -> None:
     await session.execute(update(Conversation).where(Conversation.id == conversation_id).values(state=state))
-
-
-async def insert_message(session: AsyncSession, conversation_id: str, role: str, text: str) -> Any:
-    """One message written; the row returned reads like a `Message` (message_dict takes it)."""
-    result = await session.execute(insert(Message.__table__).values(
-        conversation_id=conversation_id, role=role, text=text, at=now()).returning(*_MESSAGE_FIELDS))
-    return result.one()
-
-
-async def insert_bot_messages(session: AsyncSession, conversation_id: str, replies: list[dict]) -> list[Any]:
-    """The bot's replies of one turn, in order, in one statement."""
-    at = now()
-    result = await session.execute(insert(Message.__table__).returning(*_MESSAGE_FIELDS, sort_by_parameter_order=True),
-                                   [{"conversation_id": conversation_id, "role": "bot", "text": r["text"],
-                                     "buttons": r.get("buttons") or None, "meta": r.get("meta"), "author": None,
-                                     "at": at} for r in replies])
-    return list(result.all())
 
 
 async def add_message(session: AsyncSession, conversation_id: str, role: str, text: str,

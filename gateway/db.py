@@ -33,7 +33,7 @@ def make_engine(url: str) -> AsyncEngine:
     # hide_parameters: a failed statement's values (phone numbers, addresses) stay out of exceptions and logs.
     if url.startswith("sqlite"):
         engine = create_async_engine(async_url(url), connect_args={"timeout": 30}, hide_parameters=True)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     # Timeouts: a connection attempt gives up after 5 s, a statement after 15 s, a wait for a pooled connection
     # after 10 s; a stuck database then answers 503 instead of holding customers' requests open.
@@ -42,7 +42,7 @@ def make_engine(url: str) -> AsyncEngine:
                                connect_args={"connect_timeout": 5, "options": "-c statement_timeout=15000"})
 
 
-def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+def sqlite_pragmas(connection: Any, _record: Any) -> None:
     """Write-ahead log: readers never wait for the writer, and a commit appends to the log instead of rewriting
     pages under a rollback journal; `synchronous=NORMAL` syncs the log at checkpoints, not at every commit (a power
     cut may lose the last commits, never corrupt the file). The embedded default; production runs PostgreSQL."""

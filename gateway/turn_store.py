@@ -1,0 +1,152 @@
+"""The chat path's two writes, as few round trips as each database allows.
+
+Every customer message of every channel writes twice: before the bot is asked, the customer's message (committed,
+so a bot failure loses nothing), read together with the conversation; after, the bot's replies, read together
+with the conversation's state (the bot may have handed off during the turn). Both are single Core statements
+prepared once.
+
+- PostgreSQL (production): the async engine's connection, one transaction per write. (Merging each write into
+  one data-modifying WITH statement saved two round trips but cost more CPU in SQLAlchemy than it saved.)
+- An SQLite file (the embedded default): aiosqlite hops to its thread for every cursor call, a dozen wakeups per
+  message, which cost more than the statements; here each write is one call into one worker thread that runs
+  its statements on a synchronous connection to the same file (WAL: readers never wait for it).
+"""
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.bindings import current_bindings
+from gateway.clock import now
+from gateway.db import sqlite_pragmas
+from gateway.models import Conversation, Message
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Head:
+    """What a turn needs to know of its conversation."""
+    id: str
+    state: str
+    company: str | None
+    previous_at: datetime | None      # the customer's last message before this one
+
+
+MESSAGE_FIELDS = (Message.id, Message.role, Message.text, Message.buttons, Message.author, Message.at, Message.meta)
+
+_HEAD = select(
+    Conversation.state, Conversation.company,
+    select(func.max(Message.at)).where(Message.conversation_id == bindparam("cid"), Message.role == "customer")
+    .scalar_subquery(),
+).where(Conversation.id == bindparam("cid"))
+_STATE = select(Conversation.state).where(Conversation.id == bindparam("cid"))
+_INSERT_MESSAGE = insert(Message.__table__).returning(*MESSAGE_FIELDS)
+_INSERT_REPLIES = insert(Message.__table__).returning(*MESSAGE_FIELDS, sort_by_parameter_order=True)
+
+
+def _new_conversation(dialect: str, conversation_id: str, channel: str, customer_key: str | None,
+                      company: str | None) -> Any:
+    """Concurrent first messages race on the primary key harmlessly. A conversation without a company of its own
+    gets the deployment's default company (gateway/bindings.py)."""
+    statement = pg_insert if dialect == "postgresql" else sqlite_insert
+    return statement(Conversation).values(
+        id=conversation_id, channel=channel, customer_key=customer_key or conversation_id, state="bot",
+        company=company or current_bindings().default_company, created_at=now(),
+    ).on_conflict_do_nothing(index_elements=[Conversation.id])
+
+
+def _reply_rows(conversation_id: str, replies: list[dict]) -> list[dict[str, Any]]:
+    at = now()
+    return [{"conversation_id": conversation_id, "role": "bot", "text": r["text"], "buttons": r.get("buttons") or None,
+             "meta": r.get("meta"), "author": None, "at": at} for r in replies]
+
+
+def _customer_row(conversation_id: str, text: str) -> dict[str, Any]:
+    return {"conversation_id": conversation_id, "role": "customer", "text": text, "buttons": None, "meta": None,
+            "author": None, "at": now()}
+
+
+class AsyncTurns:
+    """Any database through the application's async session (PostgreSQL in production)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def open_turn(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
+                        text: str) -> tuple[Head, Any]:
+        connection = await self.session.connection()
+        row = (await connection.execute(_HEAD, {"cid": conversation_id})).first()
+        if row is None:
+            await connection.execute(_new_conversation(connection.dialect.name, conversation_id, channel,
+                                                       customer_key, company))
+            row = (await connection.execute(_HEAD, {"cid": conversation_id})).one()
+        message = (await connection.execute(_INSERT_MESSAGE, _customer_row(conversation_id, text))).one()
+        await self.session.commit()
+        return Head(conversation_id, row[0], row[1], row[2]), message
+
+    async def close_turn(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
+        connection = await self.session.connection()
+        rows = list((await connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies))).all())
+        state = (await connection.execute(_STATE, {"cid": conversation_id})).scalar_one()
+        await self.session.commit()
+        return rows, state
+
+
+class SqliteFileTurns:
+    """An SQLite file: each write is one call into one worker thread with a synchronous connection."""
+
+    def __init__(self, url: str) -> None:
+        self._engine: Engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                                             hide_parameters=True)
+        event.listen(self._engine, "connect", sqlite_pragmas)
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-turns")
+
+    async def _run(self, work: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, work, *args)
+
+    async def open_turn(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
+                        text: str) -> tuple[Head, Any]:
+        return await self._run(self._open, conversation_id, channel, customer_key, company, text)
+
+    async def close_turn(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
+        return await self._run(self._close, conversation_id, replies)
+
+    def _open(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
+              text: str) -> tuple[Head, Any]:
+        with self._engine.begin() as connection:
+            row = connection.execute(_HEAD, {"cid": conversation_id}).first()
+            if row is None:
+                connection.execute(_new_conversation("sqlite", conversation_id, channel, customer_key, company))
+                row = connection.execute(_HEAD, {"cid": conversation_id}).one()
+            message = connection.execute(_INSERT_MESSAGE, _customer_row(conversation_id, text)).one()
+        return Head(conversation_id, row[0], row[1], row[2]), message
+
+    def _close(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
+        with self._engine.begin() as connection:
+            rows = list(connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies)).all())
+            state = connection.execute(_STATE, {"cid": conversation_id}).scalar_one()
+        return rows, state
+
+
+_sqlite_files: dict[str, SqliteFileTurns] = {}
+
+
+def turns_for(session: AsyncSession) -> AsyncTurns | SqliteFileTurns:
+    """The writer for the session's database: one per SQLite file and process, else the session itself."""
+    url = session.bind.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        key = str(url)
+        if key not in _sqlite_files:
+            _sqlite_files[key] = SqliteFileTurns(f"sqlite:///{url.database}")
+        return _sqlite_files[key]
+    return AsyncTurns(session)

@@ -1,0 +1,61 @@
+"""The chat path's two writes (gateway/turn_store.py) on PostgreSQL and on an SQLite file, where they run on a
+connection of their own in a worker thread: the message is stored before the bot is asked, the replies keep
+their order, the state read after the replies is the one another connection set during the turn (a handoff),
+and the time of the customer's previous message is the one before this turn's."""
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select, update
+
+from gateway.conversations import message_dict
+from gateway.db import make_engine, make_sessionmaker
+from gateway.migrate import upgrade
+from gateway.models import Conversation, Message
+from gateway.turn_store import AsyncTurns, SqliteFileTurns, turns_for
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+async def maker(request, migrated_database: str, tmp_path) -> AsyncIterator:
+    url = migrated_database
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'turns.db'}"
+        upgrade(url)
+    elif not url.startswith("postgresql"):
+        pytest.skip("no PostgreSQL here")
+    engine = make_engine(url)
+    yield make_sessionmaker(engine), request.param
+    await engine.dispose()
+
+
+async def test_a_turn_is_stored_in_order_with_the_state_after_it(maker) -> None:
+    sessionmaker, kind = maker
+    conversation = f"web:turns-{uuid.uuid4().hex[:8]}"
+    async with sessionmaker() as session:
+        turns = turns_for(session)
+        assert isinstance(turns, SqliteFileTurns if kind == "sqlite" else AsyncTurns)
+        head, asked = await turns.open_turn(conversation, "web", None, "kunlun", "燃气费在哪交")
+        assert (head.state, head.company, head.previous_at) == ("bot", "kunlun", None)
+    # The message is committed before the bot is asked: another connection sees it, and hands off meanwhile.
+    async with sessionmaker() as other:
+        stored = (await other.execute(select(Message.text).where(Message.conversation_id == conversation))).all()
+        assert [r.text for r in stored] == ["燃气费在哪交"]
+        await other.execute(update(Conversation).where(Conversation.id == conversation).values(state="waiting"))
+        await other.commit()
+    async with sessionmaker() as session:
+        rows, state = await turns_for(session).close_turn(conversation, [
+            {"text": "可以到营业厅缴纳。", "meta": {"kind": "answer", "entries": ["gas_pay"]}},
+            {"text": "还有别的问题吗？", "buttons": [{"title": "转人工", "payload": "/handoff"}]}])
+    assert state == "waiting"
+    shown = [message_dict(r) for r in rows]
+    assert [m["text"] for m in shown] == ["可以到营业厅缴纳。", "还有别的问题吗？"]
+    assert shown[0]["answer"] == {"entries": ["gas_pay"]} and shown[1]["buttons"][0]["title"] == "转人工"
+    assert shown[0]["id"] < shown[1]["id"] and asked.id < shown[0]["id"]
+    async with sessionmaker() as session:
+        head, _ = await turns_for(session).open_turn(conversation, "web", None, None, "那电费呢")
+        assert head.previous_at == asked.at and head.state == "waiting" and head.company == "kunlun"
+        roles = (await session.execute(select(Message.role).where(Message.conversation_id == conversation)
+                                       .order_by(Message.id))).scalars().all()
+    assert roles == ["customer", "bot", "bot", "customer"]
