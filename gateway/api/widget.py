@@ -6,7 +6,7 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import ORJSONResponse, StreamingResponse
 from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import select
 
@@ -82,9 +82,9 @@ async def _rate_limited(redis, conversation_id: str, limit: int) -> bool:
     return count > limit
 
 
-@router.post("/messages")
+@router.post("/messages", response_class=ORJSONResponse)
 async def send(body: MessageIn, conversation_id: ConversationDep, redis: RedisDep, settings: SettingsDep,
-               ctx: Annotated[ChannelContext, Depends(channel_context)]) -> dict:
+               ctx: Annotated[ChannelContext, Depends(channel_context)]) -> ORJSONResponse:
     text = body.text.strip()
     if not text:
         raise HTTPException(422, "消息不能为空")
@@ -96,7 +96,9 @@ async def send(body: MessageIn, conversation_id: ConversationDep, redis: RedisDe
         turn = await converse(ctx, Inbound(conversation_id, "web", text, body.client_id))
     except BotUnavailable as error:
         raise HTTPException(503, "抱歉，智能助手暂时无法回复，您的消息已保存，请稍后再试。") from error
-    return {"messages": turn.messages, "state": turn.state}
+    # Every customer message comes back this way: the reply is already plain JSON data, so it is encoded once,
+    # by orjson, without FastAPI's walk through it (jsonable_encoder).
+    return ORJSONResponse({"messages": turn.messages, "state": turn.state})
 
 
 @router.get("/messages")
