@@ -1,4 +1,5 @@
-"""The chat path's two writes, as few round trips as each database allows.
+"""The chat path's writes (a new widget conversation, then two per message), as few round trips as each database
+allows.
 
 Every customer message of every channel writes twice: before the bot is asked, the customer's message (committed,
 so a bot failure loses nothing), read together with the conversation; after, the bot's replies, read together
@@ -94,6 +95,11 @@ class AsyncTurns:
         await self.session.commit()
         return Head(conversation_id, row[0], row[1], row[2]), message
 
+    async def new_conversation(self, conversation_id: str, channel: str, company: str | None) -> None:
+        connection = await self.session.connection()
+        await connection.execute(_new_conversation(connection.dialect.name, conversation_id, channel, None, company))
+        await self.session.commit()
+
     async def close_turn(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
         connection = await self.session.connection()
         rows = list((await connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies))).all())
@@ -120,6 +126,13 @@ class SqliteFileTurns:
 
     async def close_turn(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
         return await self._run(self._close, conversation_id, replies)
+
+    async def new_conversation(self, conversation_id: str, channel: str, company: str | None) -> None:
+        await self._run(self._new, conversation_id, channel, company)
+
+    def _new(self, conversation_id: str, channel: str, company: str | None) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(_new_conversation("sqlite", conversation_id, channel, None, company))
 
     def _open(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
               text: str) -> tuple[Head, Any]:

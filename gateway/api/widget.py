@@ -14,10 +14,11 @@ from gateway import events, feedback, keys
 from gateway.api.deps import ConversationDep, RedisDep, SessionDep, SettingsDep
 from gateway.channels.step import ChannelContext, channel_context, converse
 from gateway.chat import BotUnavailable, Inbound
-from gateway.conversations import get_or_create, message_dict, transcript
+from gateway.conversations import message_dict, transcript
 from gateway.models import Conversation, Handoff, Rating
 from gateway.strict_json import StrictJSONRoute
 from gateway.text import CleanStr, CompanyId
+from gateway.turn_store import turns_for
 from knowledge.companies import companies as company_profiles
 
 router = APIRouter(prefix="/api/widget", tags=["widget"], route_class=StrictJSONRoute)
@@ -64,14 +65,11 @@ async def new_session(request: Request, session: SessionDep, redis: RedisDep, se
     address = request.client.host if request.client else "unknown"   # X-Forwarded-For only from FORWARDED_ALLOW_IPS
     window = int(time.time() // 60)
     key = keys.widget_sessions(address, window)
-    created = await redis.incr(key)
-    if created == 1:
-        await redis.expire(key, 120)
+    created, _ = await redis.pipeline(transaction=False).incr(key).expire(key, 120).execute()
     if created > settings.widget_sessions_per_minute:
         raise HTTPException(429, "新建会话太频繁了，请稍后再试", headers={"Retry-After": "60"})
     token, conversation_id = request.app.state.widget_tokens.issue()
-    await get_or_create(session, conversation_id, "web", company=company)
-    await session.commit()
+    await turns_for(session).new_conversation(conversation_id, "web", company)
     return {"token": token, "conversation_id": conversation_id}
 
 

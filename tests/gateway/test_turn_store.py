@@ -59,3 +59,14 @@ async def test_a_turn_is_stored_in_order_with_the_state_after_it(maker) -> None:
         roles = (await session.execute(select(Message.role).where(Message.conversation_id == conversation)
                                        .order_by(Message.id))).scalars().all()
     assert roles == ["customer", "bot", "bot", "customer"]
+
+
+async def test_a_new_widget_conversation_is_created_once_with_its_company(maker) -> None:
+    sessionmaker, _ = maker
+    conversation = f"web:new-{uuid.uuid4().hex[:8]}"
+    async with sessionmaker() as session:
+        await turns_for(session).new_conversation(conversation, "web", "tianfu")
+        await turns_for(session).new_conversation(conversation, "web", "kunlun")   # a race: the first stands
+    async with sessionmaker() as session:
+        row = (await session.execute(select(Conversation).where(Conversation.id == conversation))).scalar_one()
+        assert (row.channel, row.company, row.customer_key, row.state) == ("web", "tianfu", conversation, "bot")
