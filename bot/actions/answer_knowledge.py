@@ -219,6 +219,9 @@ class ActionAnswerKnowledge(Action):
         if decision.outcome is Outcome.EACH:
             # No utility or company known and their rules differ: each one's rule, labelled with its name.
             return self._say(dispatcher, list(decision.parts[:MAX_PARTS]), question) + _clear_pending()
+        if decision.outcome is Outcome.ASK_ENTRY and self._facets(decision):
+            # 电费怎么交: the company's rule and the general practice, two facets of one topic, are both read
+            return self._say(dispatcher, [h.entry for h in decision.hits[:SEVERAL_PARTS]], question) + _clear_pending()
         if decision.outcome is Outcome.ASK_ENTRY:
             buttons = [{"title": self._choice_title(h.entry), "payload": f'/inform{{"kb_entry": "{h.entry.id}"}}'}
                        for h in decision.hits]
@@ -228,6 +231,15 @@ class ActionAnswerKnowledge(Action):
         dispatcher.utter_message(response="utter_knowledge_not_found", buttons=[HUMAN_BUTTON],
                                  json_message=annotate.unanswered(UnansweredReason.NO_ENTRY))
         return _clear_pending()
+
+    @staticmethod
+    def _facets(decision: Decision) -> bool:
+        """The two closest choices are one topic seen twice (same utility and intent, one a company's rule and the
+        other a document binding no company, or both of one company): answering both beats a menu."""
+        first, second = (h.entry for h in decision.hits[:2]) if len(decision.hits) >= 2 else (None, None)
+        if first is None or second is None:
+            return False
+        return first.utility == second.utility and first.intent == second.intent
 
     @staticmethod
     def _choice_title(entry: Entry) -> str:

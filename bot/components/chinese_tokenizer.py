@@ -10,16 +10,34 @@ never changes the length), so entity spans are unchanged.
 """
 from __future__ import annotations
 
+import hashlib
+import inspect
+from pathlib import Path
+from typing import Any
+
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
 
+from bot.components import spelling
 from bot.components.spelling import corrected
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)
 class ChineseJiebaTokenizer(JiebaTokenizer):
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The dictionary's words and the spelling table: Rasa's training cache keys a component by its class and
+        config only, so without this a changed dictionary or table would be restored from the cache, stale (the
+        tokenizer copies the dictionary into the model when it trains)."""
+        digest = hashlib.sha256(inspect.getsource(spelling).encode())
+        folder = config.get("dictionary_path")
+        for path in sorted(Path(folder).glob("*")) if folder else []:
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
     def tokenize(self, message: Message, attribute: str) -> list[Token]:
         text = message.get(attribute)
         fixed = corrected(text) if isinstance(text, str) else text

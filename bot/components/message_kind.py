@@ -7,7 +7,7 @@ message_kind_patterns.py), and records the kind of message as an entity for the 
   become ask_process too when they ask something.
 - A follow-up ("那农村呢？") is a question about the previous answer: ask_process.
 - A question naming a utility topic that the classifier took for small talk (偷电是违法的吗 as bot_challenge),
-  and a real question (how long, how, what) the classifier doubted (nlu_fallback) about a service, become ask_process.
+  and a question with service words the classifier doubted (nlu_fallback), become ask_process.
 - A request ("停电了 帮我报修") starts its form: a question intent becomes the request's intent.
 - A message with nothing a utility customer would say (no utility word, no number, not small talk) is out_of_scope.
 
@@ -31,9 +31,9 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.components.message_kind_patterns import (
     Kind,
     about_utilities,
+    asks_arrival,
     asks_for_human,
     asks_money,
-    asks_something,
     asks_status,
     has_fault,
     message_kind,
@@ -86,7 +86,7 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
             return question, None
         if intent in UNPLACED and names_a_utility_topic(text):  # the classifier's doubt; our words decide
             return question, None
-        if intent == "nlu_fallback" and asks_something(text):  # 我提了意见 多久会有人核实: service words, a real question
+        if intent == "nlu_fallback":  # 我提了意见 多久会有人核实, 让我签字 我不签行不行: service words, a question
             return question, None
     if kind in (Kind.REQUEST, Kind.BOTH) and (intent in QUESTION_INTENTS or intent in UNPLACED):
         requested = next((name for name, words in _REQUESTED if words.search(text)), None)
@@ -94,6 +94,8 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
             return requested, None
         if kind is Kind.BOTH and intent in UNPLACED and has_fault(text):  # 停电了 你们多快派人来: answer, then form
             return "report_fault", None
+        if kind is Kind.BOTH and intent == "ask_outage" and has_fault(text) and asks_arrival(text):
+            return "report_fault", None  # 停电了 你们的人啥时候能来: when someone comes, not when power returns
     return intent, None
 
 

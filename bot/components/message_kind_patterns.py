@@ -141,6 +141,14 @@ def asks_status(text: str) -> bool:
     return bool(_STATUS.search(_plain(text)))
 
 
+# Someone coming to the fault (你们的人啥时候能来, 师傅多久到), not the supply coming back (什么时候来电).
+_ARRIVAL = re.compile(r"(?:人|师傅|你们|工作人员|抢修的?)[^，,。？?]{0,6}(?:来|到|上门|过来)(?!电|气|暖)")
+
+
+def asks_arrival(text: str) -> bool:
+    return bool(_ARRIVAL.search(_plain(text)))
+
+
 def asks_for_human(text: str) -> bool:
     """Wants a person; not a question about how staff behave (客服人员能不能打断用户说话？)."""
     text = _plain(text)

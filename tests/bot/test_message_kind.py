@@ -53,6 +53,8 @@ def test_requests_with_nothing_for_a_utility_are_not_about_us() -> None:
     ("那农村呢？", "nlu_fallback", "ask_process", None),
     ("那山区呢", "affirm", "ask_process", None),
     ("停电了你们接到电话多快派人出来啊", "nlu_fallback", "report_fault", None),
+    ("家里没电了 你们师傅大概多久能到", "ask_outage", "report_fault", None),
+    ("停电了 什么时候来电啊", "ask_outage", "ask_outage", None),
     ("举报以后一般多长时间会给我答复？", "report_emergency", "ask_process", None),
     ("我家自己动了电表的线让它走得慢点，这算偷电不", "report_fault", "ask_process", "report_fault"),
 ])
@@ -67,6 +69,8 @@ def test_intents_the_wording_corrects(text: str, intent: str, expected: str, top
     ("你是机器人吗", "bot_challenge", "bot_challenge"),
     ("好的", "affirm", "affirm"),
     ("我提了个意见 大概多久有人核实", "nlu_fallback", "ask_process"),
+    ("上门检查完要我签字 不签可以吗", "nlu_fallback", "ask_process"),
+    ("帮我写一首诗好吗", "nlu_fallback", "out_of_scope"),
     ("客服人员说话有什么规范 能不能打断用户", "request_human", "ask_process"),
     ("客服态度太差了 我要找人工", "request_human", "request_human"),
 ])

@@ -79,3 +79,10 @@ def test_a_danger_written_with_a_homophone_is_an_emergency() -> None:
 def test_typos_are_utility_words_and_search_tokens() -> None:
     assert names_a_utility_topic("头诉多久回复")
     assert search_tokens("点费在哪查") == search_tokens("电费在哪查")
+
+
+def test_a_changed_dictionary_changes_the_tokenizers_training_fingerprint(tmp_path) -> None:
+    (tmp_path / "words.txt").write_text("供电方式 300 n\n", encoding="utf-8")
+    before = ChineseJiebaTokenizer.fingerprint_addon({"dictionary_path": str(tmp_path)})
+    (tmp_path / "words.txt").write_text("供电方式 300 n\n高压供电 300 n\n", encoding="utf-8")
+    assert ChineseJiebaTokenizer.fingerprint_addon({"dictionary_path": str(tmp_path)}) != before

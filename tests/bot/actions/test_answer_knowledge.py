@@ -171,3 +171,43 @@ async def test_each_asking_clause_is_searched_with_the_topic_of_the_sentence(dis
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
     assert message["text"].count("依据《") == 2, message["text"]
+
+
+class _ChoicesSearch:
+    """A search that always offers these two entries as equally close choices."""
+
+    def __init__(self, first: str, second: str) -> None:
+        from bot.actions.knowledge_base import knowledge_base
+        from knowledge.search import Hit
+
+        kb = knowledge_base()
+        self.hits = (Hit(kb.by_id[first], 1.0), Hit(kb.by_id[second], 0.99))
+
+    def decide(self, *args, **kwargs):
+        from knowledge.search import Decision, Outcome
+
+        return Decision(Outcome.ASK_ENTRY, self.hits)
+
+
+async def test_two_close_facets_of_one_topic_are_both_answered(dispatcher, domain, monkeypatch) -> None:
+    import bot.actions.answer_knowledge as module
+
+    monkeypatch.setattr(module, "knowledge_search",
+                        lambda: _ChoicesSearch("electricity.payment", "electricity.payment.general_methods"))
+    tracker = make_tracker("交电费有什么办法", "ask_payment", [entity("utility", "电力")])
+    events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    parts = [p for p in message["text"].split("\n\n") if p.startswith("【")]
+    assert "哪一项" not in message["text"] and len(parts) == 2
+    assert all("依据《" in p or "参考《" in p for p in parts), "each part cites its own source"
+    assert slots(events)["kb_last_entry"] == "electricity.payment"
+
+
+async def test_close_choices_on_different_topics_still_ask(dispatcher, domain, monkeypatch) -> None:
+    import bot.actions.answer_knowledge as module
+
+    monkeypatch.setattr(module, "knowledge_search", lambda: _ChoicesSearch("electricity.payment", "gas.refund"))
+    tracker = make_tracker("交费和退钱", "ask_process")
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [message] = dispatcher.messages
+    assert message["text"] == "您想了解的是下面哪一项？" and len(message["buttons"]) == 2
