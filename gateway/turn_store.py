@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.bindings import current_bindings
@@ -108,17 +109,38 @@ class AsyncTurns:
         return rows, state
 
 
+BUSY_RETRY_SECONDS = 0.002
+BUSY_GIVE_UP_SECONDS = 30.0
+
+
+def _busy(error: OperationalError) -> bool:
+    """SQLite's write lock is held by another connection (the application's own, writing a ticket)."""
+    return getattr(error.orig, "sqlite_errorcode", None) in (5, 6) or "locked" in str(error.orig)
+
+
 class SqliteFileTurns:
-    """An SQLite file: each write is one call into one worker thread with a synchronous connection."""
+    """An SQLite file: each write is one call into one worker thread with a synchronous connection.
+
+    SQLite has one writer at a time. A write that finds the lock taken fails at once (no busy timeout) and is
+    tried again 2 ms later from the event loop: SQLite's own busy handler would sleep in the worker thread in
+    growing steps (up to 100 ms), holding up every customer's message queued behind it."""
 
     def __init__(self, url: str) -> None:
-        self._engine: Engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+        self._engine: Engine = create_engine(url, connect_args={"timeout": 0, "check_same_thread": False},
                                              hide_parameters=True)
         event.listen(self._engine, "connect", sqlite_pragmas)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-turns")
 
     async def _run(self, work: Callable[..., T], *args: Any) -> T:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, work, *args)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY_GIVE_UP_SECONDS
+        while True:
+            try:      # each write is one transaction: a failed try wrote nothing
+                return await loop.run_in_executor(self._thread, work, *args)
+            except OperationalError as error:
+                if not _busy(error) or loop.time() > deadline:
+                    raise
+            await asyncio.sleep(BUSY_RETRY_SECONDS)
 
     async def open_turn(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
                         text: str) -> tuple[Head, Any]:

@@ -17,7 +17,7 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from bot.components.spelling import corrected
+from core.spelling import corrected
 from knowledge.model import Entry
 from knowledge.segment import words
 

@@ -1,5 +1,5 @@
 """Chinese tokens for knowledge search: jieba with the bot's domain dictionary, plus character bigrams, read with
-typos and homophones corrected (bot/components/spelling.py).
+typos and homophones corrected (core/spelling.py).
 
 A private jieba.Tokenizer keeps the user dictionary out of jieba's global state. Bigrams make the search
 forgiving of typos and of words jieba splits differently in a question and in an entry.
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jieba
 
-from bot.components.spelling import corrected
+from core.spelling import corrected
 
 DICTIONARY_DIR = Path(__file__).resolve().parent.parent / "bot" / "jieba_dict"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")

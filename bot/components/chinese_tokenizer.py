@@ -3,7 +3,7 @@
 Rasa's JiebaTokenizer turns each space of "燃气费 怎么 交" into a token of its own (RasaHQ/rasa #7910), which
 shifts features and breaks entity spans. Voice transcripts and pasted text are full of spaces.
 
-Typos and homophones of domain words (燃汽, 暧气, 点费, 头诉; bot/components/spelling.py) are corrected before
+Typos and homophones of domain words (燃汽, 暧气, 点费, 头诉; core/spelling.py) are corrected before
 jieba splits the text, and each token's lemma is the corrected word: the featurizers read lemmas, so 点费 and 电费
 give the same features, while the token's text and position stay those of what the customer wrote (a correction
 never changes the length), so entity spans are unchanged.
@@ -20,8 +20,8 @@ from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
 from rasa.nlu.tokenizers.tokenizer import Token
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components import spelling
-from bot.components.spelling import corrected
+from core import spelling
+from core.spelling import corrected
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER, is_trainable=True)

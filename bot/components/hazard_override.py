@@ -2,7 +2,7 @@
 
 Runs after DIET and the FallbackClassifier, so neither a low confidence nor a topic in the middle of another
 conversation can keep a gas-leak report from the safety rule. A danger named with a typo or a voice homophone
-(然气泄漏了, 屋里漏汽; bot/components/spelling.py) is a danger too.
+(然气泄漏了, 屋里漏汽; core/spelling.py) is a danger too.
 """
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.components.spelling import corrected
 from core.hazards import detect_hazard
+from core.spelling import corrected
 
 EMERGENCY_INTENT = "report_emergency"
 

@@ -13,7 +13,7 @@ from enum import Enum
 from functools import lru_cache
 from pathlib import Path
 
-from bot.components.spelling import corrected
+from core.spelling import corrected
 
 
 class Kind(str, Enum):
@@ -106,7 +106,7 @@ _RULE = re.compile(r"一般|规定|按规定|标准|是不是|会不会|通常|�
 
 
 def _plain(text: str) -> str:
-    """NFKC, and typos and homophones of domain words read as meant (bot/components/spelling.py)."""
+    """NFKC, and typos and homophones of domain words read as meant (core/spelling.py)."""
     return corrected(unicodedata.normalize("NFKC", text or "").strip())
 
 

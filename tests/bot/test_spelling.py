@@ -14,7 +14,7 @@ from rasa.shared.nlu.training_data.message import Message
 from bot.components.chinese_tokenizer import ChineseJiebaTokenizer
 from bot.components.hazard_override import HazardIntentOverride
 from bot.components.message_kind_patterns import names_a_utility_topic
-from bot.components.spelling import _CORRECTIONS, corrected
+from core.spelling import _CORRECTIONS, corrected
 from knowledge.segment import search_tokens
 
 ROOT = Path(__file__).resolve().parents[1].parent

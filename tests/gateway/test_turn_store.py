@@ -70,3 +70,36 @@ async def test_a_new_widget_conversation_is_created_once_with_its_company(maker)
     async with sessionmaker() as session:
         row = (await session.execute(select(Conversation).where(Conversation.id == conversation))).scalar_one()
         assert (row.channel, row.company, row.customer_key, row.state) == ("web", "tianfu", conversation, "bot")
+
+
+async def test_on_an_sqlite_file_a_write_waits_for_the_lock_without_blocking_others(tmp_path) -> None:
+    """Another connection holds SQLite's write lock (the application writing a ticket): the customer's message
+    is written once the lock is free, and meanwhile the event loop keeps serving."""
+    import asyncio
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    conversation = f"web:locked-{uuid.uuid4().hex[:8]}"
+    try:
+        async with make_sessionmaker(engine)() as session:
+            turns = turns_for(session)
+            await turns.new_conversation(conversation, "web", None)
+            holder = sqlite3.connect(str(tmp_path / "locked.db"), isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+            writing = asyncio.create_task(turns.open_turn(conversation, "web", None, None, "燃气表不走了"))
+            ticks = 0
+            for _ in range(20):
+                await asyncio.sleep(0.005)
+                ticks += 1
+            assert not writing.done() and ticks == 20
+            holder.execute("COMMIT")
+            holder.close()
+            head, message = await asyncio.wait_for(writing, 5)
+        assert message.text == "燃气表不走了" and head.state == "bot"
+        async with make_sessionmaker(engine)() as session:
+            texts = (await session.execute(select(Message.text).where(Message.conversation_id == conversation)))
+            assert texts.scalars().all() == ["燃气表不走了"]
+    finally:
+        await engine.dispose()
