@@ -37,7 +37,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 logger = logging.getLogger(__name__)
 
-CACHED_CONVERSATIONS = 5000
+CACHED_CONVERSATIONS = 1000   # the conversations active lately; a tracker in memory is tens of KB
 
 
 def _dumps(event: Event) -> str:

@@ -200,3 +200,16 @@ def test_rasa_loads_this_store_from_the_endpoints_file(redis_url: str, domain: D
     store = TrackerStore.create(read_endpoint_config(str(ROOT / "bot/endpoints.yml"), "tracker_store"), domain)
     assert isinstance(store, EventListTrackerStore)
     assert store.key_prefix == "assistant:tracker:" and store.record_exp == 2592000
+
+
+async def test_only_the_latest_conversations_stay_in_memory(redis_url: str, domain: Domain) -> None:
+    store = EventListTrackerStore(domain=domain, cached_conversations=2, **_settings(redis_url))
+    senders = [f"web:{uuid.uuid4().hex}" for _ in range(3)]
+    for sender in senders:
+        tracker = await store.get_or_create_tracker(sender)
+        _new_session(tracker)
+        _turn(tracker, sender[-6:])
+        await store.save(tracker)
+    assert list(store._saved) == senders[1:]           # the oldest was let go
+    again = await store.retrieve(senders[0])           # and is read from Redis, whole
+    assert [e.text for e in again.events if isinstance(e, UserUttered)] == [senders[0][-6:]]
