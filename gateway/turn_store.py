@@ -3,8 +3,8 @@ allows.
 
 Every customer message of every channel writes twice: before the bot is asked, the customer's message (committed,
 so a bot failure loses nothing), read together with the conversation; after, the bot's replies, read together
-with the conversation's state (the bot may have handed off during the turn). Both are single Core statements
-prepared once.
+with the conversation's state (the bot may have handed off during the turn). Each write is one transaction of
+Core statements prepared once (no ORM unit of work).
 
 - PostgreSQL (production): the async engine's connection, one transaction per write. (Merging each write into
   one data-modifying WITH statement saved two round trips but cost more CPU in SQLAlchemy than it saved.)
