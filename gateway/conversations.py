@@ -1,19 +1,15 @@
 """Conversations and their transcript: who the customer is, who answers (bot, queue or agent)."""
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.turns import TurnKind
-from gateway.bindings import current_bindings
 from gateway.clock import now
 from gateway.models import Conversation, Message
-from gateway.turn_store import MESSAGE_FIELDS
+from gateway.turn_store import INSERT_MESSAGE, message_row, new_conversation_statement
 
 
 async def get_or_create(session: AsyncSession, conversation_id: str, channel: str,
@@ -23,24 +19,15 @@ async def get_or_create(session: AsyncSession, conversation_id: str, channel: st
     conversation = await session.get(Conversation, conversation_id)
     if conversation is not None:
         return conversation
-    company = company or current_bindings().default_company
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(Conversation).values(
-        id=conversation_id, channel=channel, customer_key=customer_key or conversation_id, state="bot",
-        company=company, created_at=now()).on_conflict_do_nothing(index_elements=[Conversation.id]))
+    await session.execute(new_conversation_statement(session.bind.dialect.name, conversation_id, channel,
+                                                     customer_key, company))
     return await session.get(Conversation, conversation_id, populate_existing=True)
 
 
 async def insert_message(session: AsyncSession, conversation_id: str, role: str, text: str) -> Any:
     """One message written with a single statement; the row returned reads like a `Message` (message_dict takes
     it)."""
-    result = await session.execute(insert(Message.__table__).values(
-        conversation_id=conversation_id, role=role, text=text, at=now()).returning(*MESSAGE_FIELDS))
-    return result.one()
-
-
-async def state_of(session: AsyncSession, conversation_id: str) -> str:
-    return (await session.execute(select(Conversation.state).where(Conversation.id == conversation_id))).scalar_one()
+    return (await session.execute(INSERT_MESSAGE, message_row(conversation_id, role, text))).one()
 
 
 async def set_state(session: AsyncSession, conversation_id: str, state: str) -> None:
@@ -64,12 +51,6 @@ async def add_bot_messages(session: AsyncSession, conversation_id: str, replies:
     session.add_all(messages)
     await session.flush()
     return messages
-
-
-async def last_customer_message_at(session: AsyncSession, conversation_id: str) -> datetime | None:
-    row = await session.execute(select(func.max(Message.at)).where(Message.conversation_id == conversation_id,
-                                                                   Message.role == "customer"))
-    return row.scalar()
 
 
 async def transcript(session: AsyncSession, conversation_id: str, limit: int = 200) -> list[Message]:

@@ -52,11 +52,11 @@ _HEAD = select(
     .scalar_subquery(),
 ).where(Conversation.id == bindparam("cid"))
 _STATE = select(Conversation.state).where(Conversation.id == bindparam("cid"))
-_INSERT_MESSAGE = insert(Message.__table__).returning(*MESSAGE_FIELDS)
+INSERT_MESSAGE = insert(Message.__table__).returning(*MESSAGE_FIELDS)
 _INSERT_REPLIES = insert(Message.__table__).returning(*MESSAGE_FIELDS, sort_by_parameter_order=True)
 
 
-def _new_conversation(dialect: str, conversation_id: str, channel: str, customer_key: str | None,
+def new_conversation_statement(dialect: str, conversation_id: str, channel: str, customer_key: str | None,
                       company: str | None) -> Any:
     """Concurrent first messages race on the primary key harmlessly. A conversation without a company of its own
     gets the deployment's default company (gateway/bindings.py)."""
@@ -73,8 +73,8 @@ def _reply_rows(conversation_id: str, replies: list[dict]) -> list[dict[str, Any
              "meta": r.get("meta"), "author": None, "at": at} for r in replies]
 
 
-def _customer_row(conversation_id: str, text: str) -> dict[str, Any]:
-    return {"conversation_id": conversation_id, "role": "customer", "text": text, "buttons": None, "meta": None,
+def message_row(conversation_id: str, role: str, text: str) -> dict[str, Any]:
+    return {"conversation_id": conversation_id, "role": role, "text": text, "buttons": None, "meta": None,
             "author": None, "at": now()}
 
 
@@ -89,16 +89,16 @@ class AsyncTurns:
         connection = await self.session.connection()
         row = (await connection.execute(_HEAD, {"cid": conversation_id})).first()
         if row is None:
-            await connection.execute(_new_conversation(connection.dialect.name, conversation_id, channel,
+            await connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel,
                                                        customer_key, company))
             row = (await connection.execute(_HEAD, {"cid": conversation_id})).one()
-        message = (await connection.execute(_INSERT_MESSAGE, _customer_row(conversation_id, text))).one()
+        message = (await connection.execute(INSERT_MESSAGE, message_row(conversation_id, "customer", text))).one()
         await self.session.commit()
         return Head(conversation_id, row[0], row[1], row[2]), message
 
     async def new_conversation(self, conversation_id: str, channel: str, company: str | None) -> None:
         connection = await self.session.connection()
-        await connection.execute(_new_conversation(connection.dialect.name, conversation_id, channel, None, company))
+        await connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel, None, company))
         await self.session.commit()
 
     async def close_turn(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
@@ -154,16 +154,16 @@ class SqliteFileTurns:
 
     def _new(self, conversation_id: str, channel: str, company: str | None) -> None:
         with self._engine.begin() as connection:
-            connection.execute(_new_conversation("sqlite", conversation_id, channel, None, company))
+            connection.execute(new_conversation_statement("sqlite", conversation_id, channel, None, company))
 
     def _open(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
               text: str) -> tuple[Head, Any]:
         with self._engine.begin() as connection:
             row = connection.execute(_HEAD, {"cid": conversation_id}).first()
             if row is None:
-                connection.execute(_new_conversation("sqlite", conversation_id, channel, customer_key, company))
+                connection.execute(new_conversation_statement("sqlite", conversation_id, channel, customer_key, company))
                 row = connection.execute(_HEAD, {"cid": conversation_id}).one()
-            message = connection.execute(_INSERT_MESSAGE, _customer_row(conversation_id, text)).one()
+            message = connection.execute(INSERT_MESSAGE, message_row(conversation_id, "customer", text)).one()
         return Head(conversation_id, row[0], row[1], row[2]), message
 
     def _close(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
