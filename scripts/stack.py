@@ -181,7 +181,12 @@ class Stack:
 
 def default_rasa_processes() -> int:
     """RASA_PROCESSES, else one Rasa process per CPU core, at most 4."""
-    return int(os.environ.get("RASA_PROCESSES") or min(os.cpu_count() or 1, 4))
+    given = os.environ.get("RASA_PROCESSES")
+    if not given:
+        return min(os.cpu_count() or 1, 4)
+    if not given.isdigit() or int(given) < 1:
+        sys.exit(f"RASA_PROCESSES must be a whole number of at least 1, not {given!r}")
+    return int(given)
 
 
 def main() -> None:

@@ -50,3 +50,18 @@ def test_anyone_else_is_stopped_with_the_one_command_to_run(tmp_path: Path) -> N
     assert done.returncode == 1
     assert "sudo apt-get install -y chromium fonts-wqy-microhei" in done.stderr
     assert not (tmp_path / "apt.log").exists()
+
+
+def test_make_run_starts_one_rasa_process_per_core_unless_told(monkeypatch) -> None:
+    import pytest
+
+    from scripts.stack import default_rasa_processes
+
+    monkeypatch.delenv("RASA_PROCESSES", raising=False)
+    assert default_rasa_processes() == min(os.cpu_count() or 1, 4)
+    monkeypatch.setenv("RASA_PROCESSES", "3")
+    assert default_rasa_processes() == 3
+    for wrong in ("0", "two", "-1"):
+        monkeypatch.setenv("RASA_PROCESSES", wrong)
+        with pytest.raises(SystemExit, match="RASA_PROCESSES"):
+            default_rasa_processes()
