@@ -68,6 +68,13 @@ def _new_session(tracker) -> None:
     tracker.update(ActionExecuted("action_listen"))
 
 
+async def _started(store, sender: str) -> None:
+    """A conversation whose session has started, saved."""
+    tracker = await store.get_or_create_tracker(sender)
+    _new_session(tracker)
+    await store.save(tracker)
+
+
 async def test_keeps_the_conversation_as_rasas_own_store_does(make_store, sender: str) -> None:
     ours, rasas = make_store(), make_store(RedisTrackerStore)
     for store, name in ((ours, sender), (rasas, sender + "-rasa")):
@@ -87,9 +94,7 @@ async def test_keeps_the_conversation_as_rasas_own_store_does(make_store, sender
 
 async def test_a_turn_appends_only_its_own_events(make_store, sender: str) -> None:
     store = make_store()
-    tracker = await store.get_or_create_tracker(sender)
-    _new_session(tracker)
-    await store.save(tracker)
+    await _started(store, sender)
     key = store.key_prefix + sender
     before = store.red.lrange(key, 0, -1)
     tracker = await store.retrieve(sender)
@@ -121,9 +126,7 @@ async def test_only_the_last_session_is_handed_to_rasa(make_store, sender: str) 
 
 async def test_another_process_writing_is_seen(make_store, sender: str) -> None:
     first, second = make_store(), make_store()
-    tracker = await first.get_or_create_tracker(sender)
-    _new_session(tracker)
-    await first.save(tracker)
+    await _started(first, sender)
     _ = await first.retrieve(sender)                # first holds the conversation in memory
     other = await second.retrieve(sender)
     _turn(other, "换了一个进程")
@@ -134,9 +137,7 @@ async def test_another_process_writing_is_seen(make_store, sender: str) -> None:
 
 async def test_a_turn_that_failed_before_its_save_is_not_served(make_store, sender: str) -> None:
     store = make_store()
-    tracker = await store.get_or_create_tracker(sender)
-    _new_session(tracker)
-    await store.save(tracker)
+    await _started(store, sender)
     tracker = await store.retrieve(sender)
     saved = _dicts(tracker)
     _turn(tracker, "这一轮没存上")                  # Rasa failed after this, never saving
@@ -146,9 +147,7 @@ async def test_a_turn_that_failed_before_its_save_is_not_served(make_store, send
 
 async def test_an_erased_conversation_is_gone(make_store, sender: str) -> None:
     store = make_store()
-    tracker = await store.get_or_create_tracker(sender)
-    _new_session(tracker)
-    await store.save(tracker)
+    await _started(store, sender)
     assert await store.retrieve(sender) is not None
     store.red.delete(store.key_prefix + sender)     # what the gateway's erasure does (gateway/retention.py)
     assert await store.retrieve(sender) is None
