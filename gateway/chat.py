@@ -22,7 +22,7 @@ from core.hazards import detect_hazard
 from core.ids import ConversationState, HandoffStatus
 from core.masking import mask_text
 from core.turns import turn_of
-from gateway import events, handoffs, keys, knowledge_store
+from gateway import events, handoffs, keys, knowledge_store, turn_gate
 from gateway.config import Settings
 from gateway.conversations import insert_message, message_dict, set_state
 from gateway.metrics import MESSAGES
@@ -30,7 +30,6 @@ from gateway.models import Conversation, Handoff
 from gateway.rasa_client import RasaClient, RasaUnavailable
 from gateway.turn_store import Head, turns_for
 
-LOCK_SECONDS = 30
 UNAVAILABLE_NOTICE = "抱歉，系统暂时没能处理您的这条消息，请稍后再发一次。"
 
 
@@ -122,24 +121,34 @@ async def _remember(redis: Redis, dedupe_key: str, turn: Turn) -> None:
                     ex=keys.DEDUPE_TTL)
 
 
-async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound) -> Turn:
+async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound, *,
+                 locked: bool = False) -> Turn:
+    """locked: the caller holds the conversation's lock (gateway/turn_gate.py, as every channel does); else it is
+    taken here."""
+    if locked:
+        return await _once(session, redis, rasa, inbound)
+    async with turn_gate.entered(redis, inbound.conversation_id):
+        return await _once(session, redis, rasa, inbound)
+
+
+async def _once(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound) -> Turn:
+    """The turn, or the one a retry of the same client message id already had."""
     conversation_id, client_id = inbound.conversation_id, inbound.client_id
-    async with redis.lock(keys.conversation_lock(conversation_id), timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS):
-        dedupe_key = keys.dedupe(conversation_id, client_id) if client_id else None
-        if dedupe_key:
-            cached = await redis.get(dedupe_key)
-            if cached:
-                data = json.loads(cached)
-                if "unsaved" not in data:
-                    return Turn(data["messages"], data["state"])
-                # The bot answered this message but the database failed before the replies were stored.
-                turn = Turn(*await _store_replies(session, conversation_id, data["unsaved"]))
-                await _remember(redis, dedupe_key, turn)
-                return turn
-        turn = await _handle(session, redis, rasa, inbound, dedupe_key)
-        if dedupe_key:
+    dedupe_key = keys.dedupe(conversation_id, client_id) if client_id else None
+    if dedupe_key:
+        cached = await redis.get(dedupe_key)
+        if cached:
+            data = json.loads(cached)
+            if "unsaved" not in data:
+                return Turn(data["messages"], data["state"])
+            # The bot answered this message but the database failed before the replies were stored.
+            turn = Turn(*await _store_replies(session, conversation_id, data["unsaved"]))
             await _remember(redis, dedupe_key, turn)
-        return turn
+            return turn
+    turn = await _handle(session, redis, rasa, inbound, dedupe_key)
+    if dedupe_key:
+        await _remember(redis, dedupe_key, turn)
+    return turn
 
 
 async def _handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound,

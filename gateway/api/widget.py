@@ -18,6 +18,7 @@ from gateway.conversations import message_dict, transcript
 from gateway.models import Conversation, Handoff, Rating
 from gateway.strict_json import StrictJSONRoute
 from gateway.text import CleanStr, CompanyId
+from gateway.turn_gate import RateLimited
 from gateway.turn_store import turns_for
 from knowledge.companies import companies as company_profiles
 
@@ -73,25 +74,19 @@ async def new_session(request: Request, session: SessionDep, redis: RedisDep, se
     return {"token": token, "conversation_id": conversation_id}
 
 
-async def _rate_limited(redis, conversation_id: str, limit: int) -> bool:
-    window = int(time.time() // keys.RATE_WINDOW_SECONDS)
-    key = keys.rate(conversation_id, window)
-    count, _ = await redis.pipeline(transaction=False).incr(key).expire(key, keys.RATE_WINDOW_SECONDS * 2).execute()
-    return count > limit
-
-
 @router.post("/messages", response_class=ORJSONResponse)
-async def send(body: MessageIn, conversation_id: ConversationDep, redis: RedisDep, settings: SettingsDep,
+async def send(body: MessageIn, conversation_id: ConversationDep, settings: SettingsDep,
                ctx: Annotated[ChannelContext, Depends(channel_context)]) -> ORJSONResponse:
     text = body.text.strip()
     if not text:
         raise HTTPException(422, "消息不能为空")
     if len(text) > settings.max_message_chars:
         raise HTTPException(413, f"消息太长了，请控制在{settings.max_message_chars}字以内")
-    if await _rate_limited(redis, conversation_id, settings.messages_per_minute):
-        raise HTTPException(429, "发送太频繁了，请稍后再试")
     try:
-        turn = await converse(ctx, Inbound(conversation_id, "web", text, body.client_id))
+        turn = await converse(ctx, Inbound(conversation_id, "web", text, body.client_id),
+                              per_minute=settings.messages_per_minute)
+    except RateLimited:
+        raise HTTPException(429, "发送太频繁了，请稍后再试") from None
     except BotUnavailable as error:
         raise HTTPException(503, "抱歉，智能助手暂时无法回复，您的消息已保存，请稍后再试。") from error
     # Every customer message comes back this way: the reply is already plain JSON data, so it is encoded once,

@@ -12,6 +12,7 @@ from fastapi import Request
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway import turn_gate
 from gateway.channels import options
 from gateway.chat import Inbound, Turn, handle
 from gateway.config import Settings
@@ -32,17 +33,19 @@ async def channel_context(request: Request) -> ChannelContext:
     return request.app.state.channel
 
 
-async def converse(ctx: ChannelContext, inbound: Inbound, *, numbered_options: bool = False) -> Turn:
+async def converse(ctx: ChannelContext, inbound: Inbound, *, numbered_options: bool = False,
+                   per_minute: int | None = None) -> Turn:
     """numbered_options: the channel shows buttons as numbered lines (WeChat text, the phone), so "1" picks the
-    first option of the last reply and this reply's options are remembered for the next message."""
+    first option of the last reply and this reply's options are remembered for the next message.
+    per_minute: the conversation's message limit (RateLimited beyond it), counted before anything else."""
     text = await options.resolve(ctx.redis, inbound.conversation_id, inbound.text) if numbered_options else inbound.text
     inbound = Inbound(**{**inbound.__dict__, "text": text})
-    # 停电停气提醒 / 退订提醒 and the address that follows are handled here, before the assistant
-    reminder = await subscriptions.intercept(ctx.sessionmaker, ctx.redis, inbound)
-    if reminder is not None:
-        return reminder
-    async with ctx.sessionmaker() as session:
-        turn = await handle(session, ctx.redis, ctx.rasa, inbound)
+    async with turn_gate.entered(ctx.redis, inbound.conversation_id, per_minute) as gate:
+        # 停电停气提醒 / 退订提醒 and the address that follows are handled here, before the assistant
+        turn = await subscriptions.intercept(ctx.sessionmaker, ctx.redis, inbound, gate.pending_address)
+        if turn is None:
+            async with ctx.sessionmaker() as session:
+                turn = await handle(session, ctx.redis, ctx.rasa, inbound, locked=True)
     if numbered_options:
         await options.remember(ctx.redis, inbound.conversation_id, buttons_of(turn))
     return turn

@@ -18,7 +18,7 @@ from core import ids
 from core.hazards import detect_hazard
 from core.ids import ConversationState
 from gateway import keys
-from gateway.chat import LOCK_SECONDS, Inbound, Turn
+from gateway.chat import Inbound, Turn
 from gateway.clock import now
 from gateway.conversations import add_bot_messages, add_message, get_or_create, message_dict
 from gateway.models import Conversation
@@ -91,12 +91,14 @@ async def erase(session: AsyncSession, conversation_ids: list[str]) -> int:
     return len(ids_)
 
 
-async def intercept(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, inbound: Inbound) -> Turn | None:
-    """The turn when the message is about reminders; None when it goes to the assistant."""
+async def intercept(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis, inbound: Inbound,
+                    pending_address: bool) -> Turn | None:
+    """The turn when the message is about reminders; None when it goes to the assistant. The caller holds the
+    conversation's lock and has read whether the customer was asked for an address (gateway/turn_gate.py)."""
     if ids.channel_of(inbound.conversation_id) not in CHANNELS:
         return None
     pending_key = keys.notice_subscribe_pending(inbound.conversation_id)
-    command = command_of(inbound.text) or ("address" if await redis.exists(pending_key) else None)
+    command = command_of(inbound.text) or ("address" if pending_address else None)
     if command is None:
         return None
     if command == "address" and detect_hazard(inbound.text) is not None:
@@ -105,24 +107,22 @@ async def intercept(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis
     dedupe_key = keys.dedupe(inbound.conversation_id, inbound.client_id) if inbound.client_id else None
     if dedupe_key and await redis.exists(dedupe_key):
         return None                            # a retry: the chat path returns the answer it kept
-    async with redis.lock(keys.conversation_lock(inbound.conversation_id), timeout=LOCK_SECONDS,
-                          blocking_timeout=LOCK_SECONDS):
-        async with sessionmaker() as session:
-            conversation = await get_or_create(session, inbound.conversation_id, inbound.channel,
-                                               inbound.customer_key, inbound.company)
-            if conversation.state != ConversationState.BOT.value:
-                return None                    # with an agent or in the queue: the agent reads it
-            reply = await _reply(session, redis, conversation, command, inbound.text)
-            if reply is None:
-                await redis.delete(pending_key)
-                return None
-            await add_message(session, conversation.id, "customer", inbound.text)
-            stored = await add_bot_messages(session, conversation.id, [{"text": reply}])
-            await session.commit()
-            turn = Turn([message_dict(m) for m in stored], conversation.state)
-        if dedupe_key:
-            await redis.set(dedupe_key, json.dumps({"messages": turn.messages, "state": turn.state},
-                                                   ensure_ascii=False), ex=keys.DEDUPE_TTL)
+    async with sessionmaker() as session:
+        conversation = await get_or_create(session, inbound.conversation_id, inbound.channel,
+                                           inbound.customer_key, inbound.company)
+        if conversation.state != ConversationState.BOT.value:
+            return None                        # with an agent or in the queue: the agent reads it
+        reply = await _reply(session, redis, conversation, command, inbound.text)
+        if reply is None:
+            await redis.delete(pending_key)
+            return None
+        await add_message(session, conversation.id, "customer", inbound.text)
+        stored = await add_bot_messages(session, conversation.id, [{"text": reply}])
+        await session.commit()
+        turn = Turn([message_dict(m) for m in stored], conversation.state)
+    if dedupe_key:
+        await redis.set(dedupe_key, json.dumps({"messages": turn.messages, "state": turn.state},
+                                               ensure_ascii=False), ex=keys.DEDUPE_TTL)
     return turn
 
 

@@ -1,0 +1,98 @@
+"""The one Redis call before a turn (gateway/turn_gate.py), on a real Redis: a second message of the same
+conversation waits for the first, the limit counts every message, the pending-address flag is read, and only
+the holder's token releases the lock (a lock that expired and was taken by another message stays theirs)."""
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+from redis.asyncio import Redis
+
+from gateway import keys, turn_gate
+
+
+@pytest.fixture
+async def redis(redis_url: str):
+    client = Redis.from_url(redis_url)
+    yield client
+    await client.aclose()
+
+
+def conversation() -> str:
+    return f"web:gate-{uuid.uuid4().hex[:10]}"
+
+
+async def test_messages_of_one_conversation_take_turns(redis) -> None:
+    cid, order = conversation(), []
+
+    async def message(name: str, hold: float) -> None:
+        async with turn_gate.entered(redis, cid):
+            order.append(f"{name} in")
+            await asyncio.sleep(hold)
+            order.append(f"{name} out")
+
+    first = asyncio.create_task(message("first", 0.4))
+    await asyncio.sleep(0.05)
+    await message("second", 0)
+    await first
+    assert order == ["first in", "first out", "second in", "second out"]
+    assert await redis.exists(keys.conversation_lock(cid)) == 0
+
+
+async def test_other_conversations_do_not_wait(redis) -> None:
+    cid = conversation()
+    async with turn_gate.entered(redis, cid):
+        async with asyncio.timeout(0.5):
+            async with turn_gate.entered(redis, conversation()):
+                pass
+
+
+async def test_the_limit_counts_messages_and_refuses_beyond_it(redis) -> None:
+    cid = conversation()
+    for _ in range(3):
+        async with turn_gate.entered(redis, cid, per_minute=3):
+            pass
+    with pytest.raises(turn_gate.RateLimited):
+        async with turn_gate.entered(redis, cid, per_minute=3):
+            pytest.fail("a message over the limit must not get a turn")
+    assert await redis.exists(keys.conversation_lock(cid)) == 0     # refused before the lock was taken
+    async with turn_gate.entered(redis, conversation(), per_minute=3):   # another conversation has its own count
+        pass
+
+
+async def test_the_pending_address_flag_is_read(redis) -> None:
+    cid = conversation()
+    async with turn_gate.entered(redis, cid) as gate:
+        assert gate.pending_address is False
+    await redis.set(keys.notice_subscribe_pending(cid), "1", ex=60)
+    async with turn_gate.entered(redis, cid) as gate:
+        assert gate.pending_address is True
+
+
+async def test_only_the_holder_releases_the_lock(redis) -> None:
+    cid = conversation()
+    lock_key = keys.conversation_lock(cid)
+    async with turn_gate.entered(redis, cid):
+        # the lock expired and another message took it: leaving must not free theirs
+        await redis.set(lock_key, "someone-else", px=30_000)
+    assert await redis.get(lock_key) == b"someone-else"
+    await redis.delete(lock_key)
+
+
+async def test_a_lock_held_with_redis_py_is_respected(redis) -> None:
+    cid = conversation()
+    held = redis.lock(keys.conversation_lock(cid), timeout=30)
+    assert await held.acquire(blocking=False)
+    entered = asyncio.Event()
+
+    async def message() -> None:
+        async with turn_gate.entered(redis, cid):
+            entered.set()
+
+    task = asyncio.create_task(message())
+    await asyncio.sleep(0.3)
+    assert not entered.is_set()
+    await held.release()
+    await asyncio.wait_for(task, 2)
+    assert entered.is_set()
