@@ -1,5 +1,5 @@
 """The chat path's writes (a new widget conversation, then two per message), as few round trips as each database
-allows.
+allows; `run` gives the assistant's ticket calls (gateway/tickets.py) the same path.
 
 Every customer message of every channel writes twice: before the bot is asked, the customer's message (committed,
 so a bot failure loses nothing), read together with the conversation; after, the bot's replies, read together
@@ -108,6 +108,17 @@ class AsyncTurns:
         await self.session.commit()
         return rows, state
 
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """work(connection, *args) as one transaction (Core statements on the session's connection)."""
+        connection = await self.session.connection()
+        try:
+            result = await connection.run_sync(work, *args)
+        except BaseException:
+            await self.session.rollback()
+            raise
+        await self.session.commit()
+        return result
+
 
 BUSY_RETRY_SECONDS = 0.002
 BUSY_GIVE_UP_SECONDS = 30.0
@@ -151,6 +162,14 @@ class SqliteFileTurns:
 
     async def new_conversation(self, conversation_id: str, channel: str, company: str | None) -> None:
         await self._run(self._new, conversation_id, channel, company)
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """work(connection, *args) as one transaction on the worker's connection (tried again while busy)."""
+        return await self._run(self._transaction, work, *args)
+
+    def _transaction(self, work: Callable[..., T], *args: Any) -> T:
+        with self._engine.begin() as connection:
+            return work(connection, *args)
 
     def _new(self, conversation_id: str, channel: str, company: str | None) -> None:
         with self._engine.begin() as connection:

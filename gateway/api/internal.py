@@ -5,16 +5,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
 from pydantic import BaseModel, Field, field_validator, model_validator
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from core import ids
 from gateway import handoffs
 from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep
 from gateway.conversations import get_or_create
-from gateway.models import Conversation, Ticket
+from gateway.models import Ticket
 from gateway.strict_json import StrictJSONRoute
 from gateway.text import CONVERSATION_PATTERN, TICKET_PATTERN, CleanStr, CompanyId
-from gateway.tickets import IdempotencyConflict, NewTicket, as_dict, create_ticket, find
+from gateway.tickets import IdempotencyConflict, as_dict, create_for_conversation, of_conversation
 
 router = APIRouter(prefix="/internal", tags=["internal"], route_class=StrictJSONRoute)
 PHONE = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|待补充)$"
@@ -63,13 +63,10 @@ async def create(body: TicketRequest, response: Response, session: SessionDep, _
                  idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
     if not idempotency_key:
         raise HTTPException(400, "Idempotency-Key header is required")
-    conversation = await get_or_create(session, body.conversation_id, body.channel)
-    if conversation.company is None and body.company is not None:
-        conversation.company = body.company       # the customer named their company: bound from now on
-    new = NewTicket(customer_key=conversation.customer_key,
-                    **{**body.model_dump(), "company": conversation.company or body.company})
+    fields = body.model_dump(exclude={"company"})
     try:
-        ticket, created = await create_ticket(session, new, idempotency_key, actor="assistant")
+        ticket, created = await create_for_conversation(session, body.conversation_id, body.channel, body.company,
+                                                         fields, idempotency_key, actor="assistant")
     except IdempotencyConflict:
         raise HTTPException(409, "Idempotency-Key was used with a different request") from None
     if not created:
@@ -77,30 +74,13 @@ async def create(body: TicketRequest, response: Response, session: SessionDep, _
     return as_dict(ticket, history=True)
 
 
-def _owns(conversation: Conversation, ticket: Ticket) -> bool:
-    """A ticket is the customer's when this channel identity opened it, or its contact phone is one the
-    customer has proved on this conversation."""
-    return ticket.customer_key == conversation.customer_key or (
-        conversation.verified_phone is not None and ticket.contact_phone == conversation.verified_phone)
-
-
 @router.get("/conversations/{conversation_id}/tickets")
 async def tickets_of(session: SessionDep, _: ServiceDep,
                      conversation_id: Annotated[str, Path(pattern=CONVERSATION_PATTERN)],
                      ticket_no: Annotated[str | None, Query(pattern=TICKET_PATTERN)] = None) -> dict:
-    conversation = await session.get(Conversation, conversation_id)
-    if conversation is None:
-        return {"tickets": []}
-    if ticket_no:
-        ticket = await find(session, ticket_no)
-        if ticket is None or not _owns(conversation, ticket):
-            return {"tickets": []}
-        return {"tickets": [as_dict(ticket, history=True)]}
-    mine = Ticket.customer_key == conversation.customer_key
-    if conversation.verified_phone:
-        mine = or_(mine, Ticket.contact_phone == conversation.verified_phone)
-    rows = await session.execute(select(Ticket).where(mine).order_by(Ticket.id.desc()).limit(5))
-    return {"tickets": [as_dict(t, history=True) for t in rows.scalars().all()]}
+    """The customer's tickets (newest five), or the one numbered when it is theirs: opened by this channel
+    identity, or with a contact phone the customer has proved on this conversation."""
+    return {"tickets": [as_dict(t, history=True) for t in await of_conversation(session, conversation_id, ticket_no)]}
 
 
 class Verification(BaseModel):
