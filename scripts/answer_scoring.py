@@ -6,6 +6,9 @@ A reply is right when
     wrong facts;
   - unanswerable question: it states no wrong fact, invents no figure (every number with a unit in it is a figure
     some source document states), and says where the official answer is found (营业厅, the hotline, 95598, …).
+    A question no document may answer (kind `unanswerable`, or written from the research paper 004 alone, which is
+    never cited) needs no citation even when the writer listed words it must contain (没有, 不是正式规定…): those
+    words, no wrong fact, no invented figure and the official place.
 
 Numerals are normalised on both sides (三 → 3, 四十八 → 48, full-width → ASCII); 两天 and 48小时 are equal only when
 the set lists both as variants of one fact. A variant that starts with a digit never matches inside a longer
@@ -113,6 +116,11 @@ def documents(question: dict[str, Any]) -> list[str]:
     return [str(d) for d in doc] if isinstance(doc, list) else [str(doc)]
 
 
+def no_document_answers(question: dict[str, Any]) -> bool:
+    """Unanswerable by the set's own label, or written from the research paper alone: nothing may be cited."""
+    return question.get("kind") == "unanswerable" or documents(question) == ["004"]
+
+
 @dataclass
 class Verdict:
     right: bool
@@ -130,8 +138,10 @@ def score(question: dict[str, Any], reply: str) -> Verdict:
     wrong = [variants[0] for variants in wrong_facts if any(contains(reply, v) for v in variants)]
     invented = invented_figures(reply)
     has_citation, official = cited(reply, documents(question)), OFFICIAL_PLACE.search(reply or "") is not None
-    if must:
+    if must and not no_document_answers(question):
         right = not missing and not wrong and has_citation
+    elif must:
+        right = not missing and not wrong and not invented and official
     else:
         right = not wrong and not invented and official
     return Verdict(right, missing, wrong, invented, has_citation, official)

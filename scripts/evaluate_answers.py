@@ -7,8 +7,11 @@ the message metadata ({"company": "<id>"}). A reply that is a menu is followed o
 in a fresh copy of the conversation, and the question counts as right after one button when one of them gives a
 right reply (the customer picks the right button). Scoring: scripts/answer_scoring.py.
 
-Prints the figures by half, mode, document, utility and question kind; writes the development half's failures
-to docs/answer_failures_dev.yml (the reporting half's never) and the figures to docs/evaluation.md.
+Sets: the development half (dev.yml), the tuning set (tune.yml, a third set written later from the sources alone,
+run when it exists) and the reporting half (report.yml, the headline). Prints the figures by set, mode, document,
+utility and question kind; writes the development half's and the tuning set's failures to
+docs/answer_failures_dev.yml and docs/answer_failures_tune.yml (the reporting half's never) and, on a full run, the
+figures to docs/evaluation.md. `--sets dev,tune` runs only those sets and writes no figures (for tuning).
 """
 from __future__ import annotations
 
@@ -34,8 +37,10 @@ from scripts.outside_corpus import load_outside_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 SET = ROOT / "tests" / "answer_eval"
-HALVES = ("dev", "report")
-FAILURES = ROOT / "docs" / "answer_failures_dev.yml"
+SETS = ("dev", "tune", "report")       # the reporting half last: its figures are the headline
+TUNING_SETS = ("dev", "tune")          # failures written out, studied and tuned on
+TITLES = {"dev": "development half", "tune": "tuning set", "report": "reporting half"}
+DOCS = ROOT / "docs"
 EVALUATION = ROOT / "docs" / "evaluation.md"
 NOT_UTILITY = {"out_of_scope", "nlu_fallback", "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge",
                "restart", "back", "session_start"}
@@ -171,6 +176,19 @@ def load_half(half: str) -> list[dict[str, Any]]:
     return yaml.safe_load((SET / f"{half}.yml").read_text(encoding="utf-8"))
 
 
+def available_sets(wanted: str | None = None) -> list[str]:
+    """The sets to run, in SETS order: those asked for (all by default) whose file exists."""
+    names = [n.strip() for n in wanted.split(",")] if wanted else list(SETS)
+    unknown = set(names) - set(SETS)
+    if unknown:
+        raise SystemExit(f"unknown sets {sorted(unknown)}: choose from {', '.join(SETS)}")
+    return [n for n in SETS if n in names and (SET / f"{n}.yml").exists()]
+
+
+def failures_file(name: str) -> Path:
+    return DOCS / f"answer_failures_{name}.yml"
+
+
 def table(rows: dict[str, dict[str, float]], label: str) -> list[str]:
     lines = [f"| {label} | questions | first reply right | right after one button | menus | invented figures | uncited |",
              "|---|---|---|---|---|---|---|"]
@@ -191,13 +209,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--no-outside", action="store_true", help="skip the outside corpus")
+    parser.add_argument("--sets", help="comma-separated sets to run (dev, tune, report); default all. A partial run "
+                                       "writes failures only, never docs/evaluation.md")
     parser.add_argument("--coverage", action="store_true",
-                        help="only: which development-half questions no entry can answer (no stack)")
+                        help="only: which development-half and tuning-set questions no entry can answer (no stack)")
     args = parser.parse_args()
     if args.coverage:
-        share, missing = no_entry_share(load_half("dev"))
-        print(f"development half: {share:.1%} of answerable questions have no entry stating their facts: {missing}")
+        for name in available_sets("dev,tune"):
+            share, missing = no_entry_share(load_half(name))
+            print(f"{TITLES[name]}: {share:.1%} of answerable questions have no entry stating their facts: {missing}")
         return
+    sets = available_sets(args.sets)
+    full = args.sets is None and not args.no_outside
 
     from scripts.model import train
     from scripts.stack import Stack, embedded_redis, free_port
@@ -216,8 +239,8 @@ def main() -> None:
         rasa = Rasa(running.rasa_url, running.rasa_token)
         run_id = uuid.uuid4().hex[:6]
         lines = [f"Latest run: {dt.date.today()}, model `{model.name}`, produced by `make eval-answers`.", ""]
-        failures = []
-        for half in HALVES:
+        failures: dict[str, list[dict[str, Any]]] = {}
+        for half in sets:
             questions = load_half(half)
             by_id = {q["id"]: q for q in questions}
             jobs = [(q, bound) for q in questions for bound in (False, True)]
@@ -225,14 +248,14 @@ def main() -> None:
                 results = list(pool.map(lambda job: run_question(rasa, job[0], job[1], run_id), jobs))
             modes = {"unbound": [r for r in results if not r["bound"]], "bound": [r for r in results if r["bound"]]}
             overall = {mode: summary(rs) for mode, rs in modes.items()}
-            title = "development half" if half == "dev" else "reporting half"
+            title = TITLES[half] + (" (tuned on; the reporting half is the headline)" if half == "tune" else "")
             share, _ = no_entry_share(questions)
             lines += [f"### {title} ({len(questions)} questions)", ""] + table(overall, "mode") + [
                 "", f"Answerable questions whose decisive facts no entry states: **{share:.1%}**.", ""]
             for key in ("kind", "doc", "utility"):
                 lines += table(breakdown(by_id, modes["unbound"], key), f"{key} (unbound)") + [""]
-            if half == "dev":
-                failures = [failure_record(by_id[r["id"]], r) for r in results if not r["verdict"].right]
+            if half in TUNING_SETS:
+                failures[half] = [failure_record(by_id[r["id"]], r) for r in results if not r["verdict"].right]
         if not args.no_outside:
             texts = load_outside_requests()
             rate = outside_rate(rasa, texts, args.workers)
@@ -240,12 +263,16 @@ def main() -> None:
                       f"{rate['n']} general-assistant requests after the utility filter: taken for a utility intent by "
                       f"`/model/parse` **{rate['intent']:.1%}**; given a utility answer, menu or form "
                       f"**{rate['reply']:.1%}**; either **{rate['either']:.1%}**.", ""]
-    FAILURES.write_text("# Failures of the development half (make eval-answers). Never the reporting half.\n"
-                        + yaml.safe_dump(failures, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
-    replace_section(EVALUATION, "answers", ["## Answers as customers read them (independent question set)", "",
-                                             *lines])
+    for half, records in failures.items():
+        failures_file(half).write_text(
+            f"# Failures of the {TITLES[half]} (make eval-answers). Never the reporting half.\n"
+            + yaml.safe_dump(records, allow_unicode=True, sort_keys=False, width=120), encoding="utf-8")
+    if full:
+        replace_section(EVALUATION, "answers", ["## Answers as customers read them (independent question sets)", "",
+                                                 *lines])
     print("\n".join(lines))
-    print(f"Failures of the development half: {FAILURES.relative_to(ROOT)}; figures: docs/evaluation.md")
+    written = ", ".join(str(failures_file(h).relative_to(ROOT)) for h in failures)
+    print(f"Failures: {written or 'none written'}; figures: {'docs/evaluation.md' if full else 'not written (partial run)'}")
 
 
 if __name__ == "__main__":

@@ -41,5 +41,17 @@ def test_an_unanswerable_question_is_right_without_invented_figures_and_with_the
     assert not score(price, "请向卡号960873开头的银行卡转账，可以咨询营业厅").right
 
 
+def test_a_question_no_document_may_answer_needs_its_words_but_no_citation() -> None:
+    """The tuning set's writer lists what an unanswerable reply must say (没有, 不是正式规定…); no citation is possible."""
+    unanswerable = {"doc": "002", "kind": "unanswerable", "must": [["没有", "无法"]], "wrong": [["9:00"]]}
+    assert score(unanswerable, "我这里没有营业时间，请拨打95598查询。").right
+    assert not score(unanswerable, "请拨打95598查询。").right, "says nothing of not knowing"
+    assert not score(unanswerable, "没有公布，一般9:00开门，请拨打95598查询。").right, "a wrong fact"
+    assert not score(unanswerable, "我这里没有，一般17小时。请拨打95598查询。").right, "an invented figure"
+    paper = {"doc": "004", "kind": "plain", "must": [["不是正式", "没有"]], "wrong": []}
+    assert score(paper, "这是研究论文的建议，不是正式规定，以当地营业厅答复为准。").right
+    assert not score({**paper, "doc": "003"}, "不是正式规定，请问营业厅。").right, "a document that answers: cited"
+
+
 def test_the_sources_abbreviations_are_not_taken_for_invented_figures() -> None:
     assert invented_figures("按标准应在12秒内接听，高压指1千伏及以上，低压0.4千伏，315千伏安") == []
