@@ -6,17 +6,21 @@ so a bot failure loses nothing), read together with the conversation; after, the
 with the conversation's state (the bot may have handed off during the turn). Each write is one transaction of
 Core statements prepared once (no ORM unit of work).
 
-- PostgreSQL (production): the async engine's connection, one transaction per write. (Merging each write into
-  one data-modifying WITH statement saved two round trips but cost more CPU in SQLAlchemy than it saved.)
+- PostgreSQL (production): a connection of the async engine in autocommit, each statement durable on its own, no
+  BEGIN or COMMIT round trips. (Merging each write into one data-modifying WITH statement saved two round trips
+  but cost more CPU in SQLAlchemy than it saved.)
 - An SQLite file (the embedded default): aiosqlite hops to its thread for every cursor call, a dozen wakeups per
-  message, which cost more than the statements; here each write is one call into one worker thread that runs
-  its statements on a synchronous connection to the same file (WAL: readers never wait for it).
+  message, which cost more than the statements; here each write runs on the event loop itself, on a synchronous
+  connection to the same file (WAL: readers never wait for it). A write is a fraction of a millisecond (no fsync
+  at commit with synchronous=NORMAL), less than a hop to a worker thread and back cost; it never waits inside
+  SQLite (no busy timeout: a write that finds the lock taken fails at once and is tried again 2 ms later), so
+  the loop is never held up by another connection's transaction.
 """
 from __future__ import annotations
 
 import asyncio
+import weakref
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
@@ -25,7 +29,7 @@ from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, se
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from gateway.bindings import current_bindings
 from gateway.clock import now
@@ -78,34 +82,47 @@ def message_row(conversation_id: str, role: str, text: str) -> dict[str, Any]:
             "author": None, "at": now()}
 
 
+_autocommit_engines: weakref.WeakKeyDictionary[Engine, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
 class AsyncTurns:
-    """Any database through the application's async session (PostgreSQL in production)."""
+    """Any database through the application's async engine (PostgreSQL in production).
+
+    The chat path's writes run in autocommit: each statement is durable on its own (the message is stored before
+    the bot is asked), and none of them needs another's atomicity (the conversation insert races harmlessly, the
+    replies are one multi-row insert). That leaves out BEGIN and COMMIT, two of the four round trips each write
+    had."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    def _connect(self) -> AsyncConnection:
+        engine = self.session.bind
+        autocommit = _autocommit_engines.get(engine.sync_engine)
+        if autocommit is None:
+            autocommit = _autocommit_engines[engine.sync_engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+        return autocommit.connect()
+
     async def open_turn(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
                         text: str) -> tuple[Head, Any]:
-        connection = await self.session.connection()
-        row = (await connection.execute(_HEAD, {"cid": conversation_id})).first()
-        if row is None:
-            await connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel,
-                                                       customer_key, company))
-            row = (await connection.execute(_HEAD, {"cid": conversation_id})).one()
-        message = (await connection.execute(INSERT_MESSAGE, message_row(conversation_id, "customer", text))).one()
-        await self.session.commit()
+        async with self._connect() as connection:
+            row = (await connection.execute(_HEAD, {"cid": conversation_id})).first()
+            if row is None:
+                await connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel,
+                                                                    customer_key, company))
+                row = (await connection.execute(_HEAD, {"cid": conversation_id})).one()
+            message = (await connection.execute(INSERT_MESSAGE, message_row(conversation_id, "customer", text))).one()
         return Head(conversation_id, row[0], row[1], row[2]), message
 
     async def new_conversation(self, conversation_id: str, channel: str, company: str | None) -> None:
-        connection = await self.session.connection()
-        await connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel, None, company))
-        await self.session.commit()
+        async with self._connect() as connection:
+            await connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel,
+                                                                None, company))
 
     async def close_turn(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
-        connection = await self.session.connection()
-        rows = list((await connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies))).all())
-        state = (await connection.execute(_STATE, {"cid": conversation_id})).scalar_one()
-        await self.session.commit()
+        async with self._connect() as connection:
+            rows = list((await connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies))).all())
+            state = (await connection.execute(_STATE, {"cid": conversation_id})).scalar_one()
         return rows, state
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
@@ -130,24 +147,23 @@ def _busy(error: OperationalError) -> bool:
 
 
 class SqliteFileTurns:
-    """An SQLite file: each write is one call into one worker thread with a synchronous connection.
+    """An SQLite file: each write is one transaction of a synchronous connection, run on the event loop.
 
-    SQLite has one writer at a time. A write that finds the lock taken fails at once (no busy timeout) and is
-    tried again 2 ms later from the event loop: SQLite's own busy handler would sleep in the worker thread in
-    growing steps (up to 100 ms), holding up every customer's message queued behind it."""
+    SQLite has one writer at a time. A write that finds the lock taken (the application's own aiosqlite
+    connections, writing a handoff, say) fails at once and is tried again 2 ms later, the loop serving other
+    customers meanwhile: SQLite's own busy handler would sleep, and here that would stop the whole loop."""
 
     def __init__(self, url: str) -> None:
         self._engine: Engine = create_engine(url, connect_args={"timeout": 0, "check_same_thread": False},
                                              hide_parameters=True)
         event.listen(self._engine, "connect", sqlite_pragmas)
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-turns")
 
     async def _run(self, work: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + BUSY_GIVE_UP_SECONDS
         while True:
             try:      # each write is one transaction: a failed try wrote nothing
-                return await loop.run_in_executor(self._thread, work, *args)
+                return work(*args)
             except OperationalError as error:
                 if not _busy(error) or loop.time() > deadline:
                     raise
@@ -164,7 +180,7 @@ class SqliteFileTurns:
         await self._run(self._new, conversation_id, channel, company)
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
-        """work(connection, *args) as one transaction on the worker's connection (tried again while busy)."""
+        """work(connection, *args) as one transaction (tried again while another connection writes)."""
         return await self._run(self._transaction, work, *args)
 
     def _transaction(self, work: Callable[..., T], *args: Any) -> T:

@@ -1,5 +1,5 @@
 """Ticket creation and lookup as Core transactions (gateway/tickets.py) on PostgreSQL and on an SQLite file, where
-they run in the turn store's worker: one ticket per idempotency key even when retries race, a changed body
+they run on the turn store's own connection: one ticket per idempotency key even when retries race, a changed body
 refused, the conversation bound to the company the customer chose, the history written with the ticket, and a
 customer reads only their own tickets."""
 from __future__ import annotations

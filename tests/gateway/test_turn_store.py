@@ -1,5 +1,5 @@
 """The chat path's two writes (gateway/turn_store.py) on PostgreSQL and on an SQLite file, where they run on a
-connection of their own in a worker thread: the message is stored before the bot is asked, the replies keep
+synchronous connection of their own on the event loop: the message is stored before the bot is asked, the replies keep
 their order, the state read after the replies is the one another connection set during the turn (a handoff),
 and the time of the customer's previous message is the one before this turn's."""
 from __future__ import annotations
