@@ -37,3 +37,13 @@ def company_in_text(text: str) -> str | None:
     """The company the customer names (天富的电 → tianfu; 95598 → grid); None when none or several."""
     found = {next(c.id for c in companies().values() if m.group() in c.names) for m in _names().finditer(text or "")}
     return found.pop() if len(found) == 1 else None
+
+
+def companies_in_text(text: str) -> list[str]:
+    """Every company the customer names, in the order named (天富热电的投诉…国家电网那边… → [tianfu, grid])."""
+    found: list[str] = []
+    for match in _names().finditer(text or ""):
+        company = next(c.id for c in companies().values() if match.group() in c.names)
+        if company not in found:
+            found.append(company)
+    return found

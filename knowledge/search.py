@@ -28,6 +28,7 @@ SEMANTIC_WEIGHT = 0.7    # share of meaning-based similarity when it is asked
 PARALLEL_RATIO = 0.6      # entries of other utilities or companies on the same topic, this close, are given too
 PARALLEL_INTENTS = frozenset({"file_complaint", "report_fault", "apply_installation"})  # where promises differ
 AGREEMENT_MARGIN = 0.8   # lexical runner-up below this share of the best, and BM25 and ranker agree: no e5
+FACET_RATIO = 0.75     # a company's rule and the general practice of the same topic this close: both are given
 
 
 class Outcome(str, Enum):
@@ -166,9 +167,26 @@ class KnowledgeSearch:
         parallel = self._parallel(hits, utility, company)
         if parallel:
             return Decision(Outcome.EACH, parallel, tuple(dict.fromkeys(h.entry.utility for h in parallel)))
+        facet = self._facet(hits)
+        if facet is not None:
+            return Decision(Outcome.EACH, (hits[0], facet), (hits[0].entry.utility,))
         if len(hits) > 1 and hits[1].score >= best * CLOSE_RATIO:
             return Decision(Outcome.ASK_ENTRY, tuple(candidates[:MAX_CHOICES]))
         return Decision(Outcome.ANSWER, (hits[0],))
+
+    @staticmethod
+    def _facet(hits: list[Hit]) -> Hit | None:
+        """One topic seen twice: a company's rule (95598's 12 seconds) and a generic text's general practice (30
+        seconds), or the reverse, close in relevance, same utility and intent. The customer may have either in mind,
+        and each is labelled with whose it is, so both are given rather than one guessed or a menu."""
+        top = hits[0]
+        for hit in hits[1:3]:
+            if hit.score < FACET_RATIO * top.score:
+                break
+            if hit.entry.utility == top.entry.utility and hit.entry.intent == top.entry.intent \
+                    and (hit.entry.company == "none") != (top.entry.company == "none"):
+                return hit
+        return None
 
     @staticmethod
     def _parallel(hits: list[Hit], utility: str | None, company: str | None) -> tuple[Hit, ...]:

@@ -32,9 +32,9 @@ from bot.actions.tracker_view import (
     latest_text,
     latest_topic,
 )
-from bot.components.message_kind_patterns import asks_several, asks_something
+from bot.components.message_kind_patterns import asks_several, asks_something, followup_in_context, has_own_topic
 from core.turns import UnansweredReason
-from knowledge.companies import companies, company_in_text
+from knowledge.companies import companies, companies_in_text, company_in_text
 from knowledge.fraud import mentions_suspicious_payment
 from knowledge.model import UTILITY_LABELS, Entry
 from knowledge.render import answer_text, anti_fraud_reminder, fraud_warning
@@ -64,6 +64,50 @@ FORM_BUSINESS = {"repair_form": "报修", "installation_form": "报装", "compla
 
 def _clear_pending() -> list[EventType]:
     return [SlotSet(PENDING_QUESTION, None), SlotSet(PENDING_INTENT, None)]
+
+
+def followup_question(previous: str, question: str) -> str:
+    """The search text of a follow-up: with the question answered before it (那农村呢？, 多久能到). About another
+    utility (那电费呢？) the previous question without its utility; with a business of its own (那退款呢？ after a
+    repair question) the follow-up counts twice, so its topic outweighs the old one while the old question's aspect
+    (多久, 收不收费) and utility stay."""
+    if has_own_topic(without_utilities(question)):
+        return f"{previous} {question} {question} {question}".strip()
+    if utilities_in_text(question):
+        previous = without_utilities(previous)
+    return f"{previous} {question}".strip()
+
+
+def with_previous_question(tracker: Tracker, question: str) -> str:
+    return followup_question(tracker.get_slot(LAST_QUESTION) or "", question)
+
+
+LONG_CHARS = 40       # a message this long tells a story; its question is usually the last sentence
+_SENTENCE = re.compile(r"(?<=[。！!？?；;])")
+
+
+def with_focus(question: str) -> str:
+    """The search text of a long message (the question at the end of a story): the whole message, plus its asking
+    sentences once more, so the question weighs more than the story around it."""
+    if len(question) < LONG_CHARS:
+        return question
+    sentences = [s for s in _SENTENCE.split(question) if s.strip()]
+    asking = [s for s in sentences if asks_something(s)]
+    if not asking or len(asking) == len(sentences):
+        return question
+    focus = " ".join(asking[-2:])
+    return f"{question} {focus} {focus}"
+
+
+def answer_followup(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType] | None:
+    """A message the classifier could not place (out of scope, unsure) that, after an answer, only makes sense as a
+    follow-up to it (农村的话多久, 多久能到): answered with the previous question; None when it is not one or
+    nothing fits."""
+    text = latest_text(tracker)
+    if not tracker.get_slot(LAST_QUESTION) or not followup_in_context(text):
+        return None
+    return ActionAnswerKnowledge().answer(dispatcher, tracker, with_previous_question(tracker, text), "ask_process",
+                                          admit_ignorance=False)
 
 
 def _topic(entry: Entry) -> str | None:
@@ -99,11 +143,8 @@ class ActionAnswerKnowledge(Action):
                 dispatcher.utter_message(response="utter_noted_ask_question")
                 return []
             question, question_intent = f"{pending} {question}", tracker.get_slot(PENDING_INTENT)
-        elif latest_kind(tracker) == "followup" and tracker.get_slot(LAST_QUESTION):
-            previous = tracker.get_slot(LAST_QUESTION)
-            if utilities_in_text(question):  # 那电费呢？: the previous question, about this utility
-                previous = without_utilities(previous)
-            question = f"{previous} {question}"
+        elif tracker.get_slot(LAST_QUESTION) and (latest_kind(tracker) == "followup" or followup_in_context(question)):
+            question = with_previous_question(tracker, question)
 
         if mentions_suspicious_payment(question):
             dispatcher.utter_message(text=fraud_warning(knowledge_base()))
@@ -126,7 +167,11 @@ class ActionAnswerKnowledge(Action):
         business = latest_entity(tracker, "business") or FORM_BUSINESS.get(form or "") or tracker.get_slot("business")
         company = conversation_company(tracker)
         named = utilities_in_text(latest_text(tracker))
-        if len(named) > 1:  # 燃气报修和电力报修各多久到: one labelled part for each
+        named_companies = companies_in_text(latest_text(tracker))
+        if len(named_companies) > 1:  # 天富热电的投诉多久答复？国家电网那边呢？: one labelled part for each company
+            events = self._per_company(dispatcher, question, hint, business, named_companies,
+                                       [utility_code(u) for u in named], admit_ignorance)
+        elif len(named) > 1:  # 燃气报修和电力报修各多久到: one labelled part for each
             events = self._per_utility(dispatcher, question, hint, business, company,
                                        [utility_code(u) for u in named], admit_ignorance)
         else:
@@ -134,7 +179,7 @@ class ActionAnswerKnowledge(Action):
                                    or tracker.get_slot("utility"))
             if company and utility and utility not in companies()[company].utilities:
                 return self._not_served(dispatcher, question, utility, business, hint, company)
-            decision = knowledge_search().decide(question, utility=utility, business=business, intent=hint,
+            decision = knowledge_search().decide(with_focus(question), utility=utility, business=business, intent=hint,
                                                  company=company)
             if decision.outcome is Outcome.NOTHING and not admit_ignorance:
                 return None
@@ -196,14 +241,37 @@ class ActionAnswerKnowledge(Action):
             return found[:SEVERAL_PARTS] if len(found) >= SEVERAL_PARTS else [h.entry for h in decision.hits[:SEVERAL_PARTS]]
         return found[:MAX_PARTS - 1]
 
+    def _per_company(self, dispatcher: CollectingDispatcher, question: str, intent: str | None, business: str | None,
+                     named: list[str], utilities: list[str | None], admit_ignorance: bool) -> list[EventType] | None:
+        """Each named company's rule, labelled: the best entry of that company's documents (or, when it has none on
+        the topic, of documents binding no company), for the utility named if the company serves it."""
+        entries: list[Entry] = []
+        for company in named[:MAX_PARTS]:
+            served = companies()[company].utilities
+            utility = next((u for u in utilities if u in served), served[0] if len(served) == 1 else None)
+            decision = knowledge_search().decide(with_focus(question), utility=utility, business=business,
+                                                 intent=intent, company=company)
+            if decision.outcome is Outcome.NOTHING:
+                continue
+            own = next((h.entry for h in decision.hits if h.entry.company == company), decision.hits[0].entry)
+            if own not in entries:
+                entries.append(own)
+        return self._parts_or_nothing(dispatcher, entries, question, admit_ignorance)
+
     def _per_utility(self, dispatcher: CollectingDispatcher, question: str, intent: str | None, business: str | None,
                      company: str | None, utilities: list[str | None], admit_ignorance: bool) -> list[EventType] | None:
-        entries = []
+        entries: list[Entry] = []
         for utility in utilities[:MAX_PARTS]:
-            decision = knowledge_search().decide(question, utility=utility, business=business, intent=intent,
-                                                 company=company)
+            # 燃气客服热线和95598: the company a message names binds only the utilities it serves
+            serving = company if company and utility in companies()[company].utilities else None
+            decision = knowledge_search().decide(with_focus(question), utility=utility, business=business,
+                                                 intent=intent, company=serving)
             if decision.outcome is not Outcome.NOTHING and decision.hits[0].entry not in entries:
                 entries.append(decision.hits[0].entry)
+        return self._parts_or_nothing(dispatcher, entries, question, admit_ignorance)
+
+    def _parts_or_nothing(self, dispatcher: CollectingDispatcher, entries: list[Entry], question: str,
+                          admit_ignorance: bool) -> list[EventType] | None:
         if not entries:
             if not admit_ignorance:
                 return None

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import annotate
-from bot.actions.answer_knowledge import QUESTION_INTENTS, ActionAnswerKnowledge
+from bot.actions.answer_knowledge import QUESTION_INTENTS, ActionAnswerKnowledge, answer_followup
 from bot.actions.handoff import request_human
 from bot.actions.tracker_view import consecutive_fallbacks, latest_text
 from core.turns import UnansweredReason
@@ -31,7 +31,7 @@ class ActionHandleFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        answered = self._try_handbook(dispatcher, tracker)
+        answered = answer_followup(dispatcher, tracker) or self._try_handbook(dispatcher, tracker)
         if answered is not None:
             return answered
         note = annotate.unanswered(UnansweredReason.FALLBACK)

@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions import annotate
+from bot.actions.answer_knowledge import answer_followup
 from bot.actions.forms import utilities_in_text
 from bot.actions.knowledge_base import utility_code
 from bot.actions.tracker_view import latest_text
@@ -25,6 +26,9 @@ class ActionOutOfScope(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
+        followup = answer_followup(dispatcher, tracker)  # 农村的话多久, after an answer: about that answer
+        if followup is not None:
+            return followup
         text = latest_text(tracker)
         named = utilities_in_text(text)
         note = annotate.unanswered(UnansweredReason.OUT_OF_SCOPE, utility=utility_code(named[0]) if named else None) \

@@ -64,14 +64,14 @@ _STRONG = re.compile(
     r"暖气|暧气|暖器|供暖|采暖|取暖|供热|热力|地暖|暖片|室温|室内温度|热表|"
     r"户号|开户|销户|过户|换表|校表|安检|抄表|营业厅|网厅|网上国网|95598|报修|抢修|报装|装表|接电|"
     r"复电|复气|来电|停供|停热|停暖|停送|计量|表计|供电局|电网|昆仑|天富|阶梯|峰谷|"
-    r"高压|低压|变压器|千伏|电压|配电|供用|跳闸|灯.{0,4}(?:一闪|闪烁|不亮|忽明忽暗|变暗)")
+    r"高压|低压|变压器|千伏|电压|配电|供用|跳闸|灯.{0,4}(?:一闪|闪烁|不亮|忽明忽暗|变暗)|设备事故|事故调查|调查报告")
 # Service words any business uses: enough to keep a message for the classifier, not to make it a question for us.
 _WEAK = re.compile(
     r"缴费|交费|费用|收费|账单|欠费|违约金|滞纳金|更名|改名|校验|检查|维修|修|安装|投诉|举报|意见|建议|工单|单子|"
     r"申请|手续|材料|证件|恢复|上门|师傅|工作人员|客服|热线|公众号|小程序|app|APP|线下|窃|偷|违约|罚|赔|补偿|损坏|合同|"
     r"发票|退款|退费|补卡|插卡|充值|预存|公司|管道|灶|"
     r"小区|栋|单元|号楼|号院|\d+号|村|乡|镇|屯|居民|非居民|商户|商铺|饭店|餐馆|面馆|小吃|食堂|单位|工厂|企业|"
-    r"容量|线路|杆|用户|客户|家里用|家用|自己家|个人用|住户|住宅|商用|铺面|门面")
+    r"容量|线路|杆|用户|客户|家里用|家用|自己家|个人用|住户|住宅|商用|铺面|门面|迟到|约好|预约|上我家|到我家")
 # Topics of other businesses: with only a bare 电 or 气 beside them the message is not for us (手机没电了).
 _OFF_TOPIC = re.compile(r"(?<!用)手机|充电宝|电池|电动车|电脑|耳机|电影|电视剧|游戏|股票|股|期货|飞机|航班|火车|高铁|机票|地铁|"
                         r"奶茶|卡路里|考试|证怎么考|天气|下雨|雨|闹钟|提醒|音乐|歌|播放|声音|音量|TV|电视|"
@@ -157,9 +157,61 @@ def asks_for_human(text: str) -> bool:
     return bool(_HUMAN.search(text)) and not _OFF_TOPIC.search(text)   # 扫地机器人 is no person
 
 
+# A follow-up without 呢 (农村的话多久, 要是商铺要几天, 换成非居民多长时间): a short question whose only topic is a
+# condition — a utility, a place, a kind of customer, a time — and no business of its own.
+_CONDITION = re.compile(r"^(?:那|那么)?(?:要是|如果|假如|若是|换成|换作|改成|换了)|的话")
+_CONDITION_WORDS = re.compile(
+    r"天然气|燃气|煤气|电力|供电|暖气|供暖|供热|采暖|热力|电|气|农村|乡下|村里|城区|城里|市区|县城|山区|边远|偏远|"
+    r"非居民|居民|住户|商铺|商户|门面|铺面|饭店|餐馆|小微|单位|工厂|企业|学校|医院|高压|低压|重要|大工业|个人|"
+    r"周末|节假日|过年|晚上|夜里|半夜|白天|冬天|夏天|采暖期")
+_FILLERS = re.compile(r"^(?:(?:嗯+|呃+|啊+|哦+|噢+|喂+|那个|就是|然后|对了|还有|另外|再问一下|我再问一下|请问|你好|您好)[\s，,。、~～]*)+")
+MAX_FOLLOWUP_CHARS = 16
+
+
+# Topics that contain a utility's name (电费, 燃气表, 停暖): kept when the bare names are taken out.
+_UTILITY_TOPICS = re.compile(r"[电气]费|[电气]价|[电气]表|气卡|暖气费|热费|取暖费|采暖费|供暖费|[停用来复断漏通供送][电气暖热]|"
+                             r"电线|电压|电杆|燃气灶|灶具|热水器|壁挂炉|暖气片|跳闸|[煤燃]气味|漏气|泄漏|着火|触电|中毒")
+
+
+def has_own_topic(text: str) -> bool:
+    """Names a business of its own (报装, 安检, 电费…), beyond a utility and the conditions a follow-up varies."""
+    text = _plain(text)
+    if _UTILITY_TOPICS.search(text):
+        return True
+    rest = _CONDITION_WORDS.sub("", text)
+    return bool(_STRONG.search(rest)) or any(w in rest for w in _dictionary_words() if len(w) > 1)
+
+
+def is_bare_followup(text: str) -> bool:
+    """A short question with no business of its own (多久能到, 收费吗, 农村的话多久): with a previous answer in the
+    conversation it is about that answer's topic."""
+    text = _FILLERS.sub("", _plain(text))
+    short = len(re.sub(r"[\s，,。？?！!、]", "", text)) <= MAX_FOLLOWUP_CHARS
+    asking = is_question(text) or bool(re.search(r"呢[？?。!！\s]*$", text))
+    return short and asking and not has_own_topic(text)
+
+
+# What a follow-up asks of the previous answer: its time, its price, whether it also holds (也一样吗).
+_FOLLOWUP_ASKS = re.compile(r"多久|多长时间|多少天|几天|几个?小时|几个?工作日|几分钟|几次|多少钱|收费|收不收|要钱|免费|"
+                            r"要不要|需不需要|能不能|可不可以|行不行|一样|也是|也要|也能|也会|也可以|同样|还是|开门|上班|营业|休息|"
+                            r"怎么办|咋办|咋整|怎么处理|如何处理")
+
+
+def followup_in_context(text: str) -> bool:
+    """With an answer given earlier in the conversation, a message that only makes sense as a question about it:
+    a follow-up by its form (那农村呢, 农村的话多久), or a short question with no business of its own that asks
+    what follow-ups ask (多久能到, 收费吗, 也一样吗), outside another business's topic (明天会下雨吗)."""
+    plain = _FILLERS.sub("", _plain(text))
+    if _OFF_TOPIC.search(plain) or not is_bare_followup(plain):
+        return False
+    return bool(_FOLLOWUP.match(plain) or _THEN.match(plain) or _CONDITION.search(plain) or _FOLLOWUP_ASKS.search(plain))
+
+
 def message_kind(text: str) -> Kind:
     text = _plain(text)
     if _FOLLOWUP.match(text) or (_THEN.match(text) and asks_something(text)):
+        return Kind.FOLLOWUP
+    if _CONDITION.search(_FILLERS.sub("", text)) and is_bare_followup(text):
         return Kind.FOLLOWUP
     asks = asks_something(text)
     if is_request(text):

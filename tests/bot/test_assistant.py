@@ -49,6 +49,18 @@ def test_a_follow_up_is_answered_in_the_context_of_the_previous_answer(assistant
     assert "120分钟" in "\n".join(replies(assistant, conversation, "那山区呢"))
 
 
+def test_follow_ups_without_ne_are_answered_in_the_context_of_the_previous_answer(assistant, conversation) -> None:
+    """农村的话多久, 要是山区多长时间: no 呢, no utility word; after an answer, they are about it."""
+    replies(assistant, conversation, "城里停电报修抢修多久能到")
+    assert "85分钟" in "\n".join(replies(assistant, conversation, "农村的话多久"))
+    assert "120分钟" in "\n".join(replies(assistant, conversation, "要是山区多长时间"))
+
+
+def test_a_question_naming_two_companies_gets_each_ones_rule(assistant, conversation) -> None:
+    answer = "\n".join(replies(assistant, conversation, "天富热电的投诉多久答复？国家电网那边投诉又是几天答复？"))
+    assert "天富热电】" in answer and "5个工作日" in answer and "【电力·国家电网】" in answer and "5日内" in answer
+
+
 def test_unrelated_requests_are_declined_politely(assistant, conversation) -> None:
     for text in ("明天北京天气怎么样", "帮我订一张去上海的火车票", "放首周杰伦的歌"):
         assert replies(assistant, conversation, text) == [

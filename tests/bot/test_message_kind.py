@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from bot.components.message_kind import corrected_intent
-from bot.components.message_kind_patterns import Kind, about_utilities, message_kind
+from bot.components.message_kind_patterns import Kind, about_utilities, followup_in_context, message_kind
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -24,9 +24,27 @@ from bot.components.message_kind_patterns import Kind, about_utilities, message_
     ("那电费呢", Kind.FOLLOWUP),
     ("打雷下暴雨要停电的话，你们会提前说一声不", Kind.QUESTION),
     ("那一般几个人来", Kind.FOLLOWUP),
+    # follow-ups without 呢: a condition and a question, no business of their own
+    ("农村的话多久", Kind.FOLLOWUP),
+    ("要是商铺要几天", Kind.FOLLOWUP),
+    ("嗯 那个 换成非居民多长时间", Kind.FOLLOWUP),
+    ("如果是高压用户的话呢", Kind.FOLLOWUP),
+    ("燃气报装的话要带什么材料", Kind.QUESTION),
+    ("如果燃气表坏了怎么办", Kind.BOTH),
 ])
 def test_the_kind_of_message(text: str, kind: Kind) -> None:
     assert message_kind(text) is kind
+
+
+@pytest.mark.parametrize("text, followup", [
+    ("农村的话多久", True), ("多久能到", True), ("收费吗", True), ("也一样吗", True), ("那山区呢", True),
+    ("嗯 那个 商铺的话呢", True),
+    ("明天会下雨吗", False), ("北京有什么好玩的", False), ("电费怎么交", False), ("燃气费怎么交", False),
+    ("如果闻到煤气味怎么办", False), ("你是谁", False),
+])
+def test_what_only_makes_sense_after_an_answer(text: str, followup: bool) -> None:
+    """After an answer, a short question with no business of its own is about that answer."""
+    assert followup_in_context(text) is followup
 
 
 def test_requests_with_nothing_for_a_utility_are_not_about_us() -> None:

@@ -211,3 +211,53 @@ async def test_close_choices_on_different_topics_still_ask(dispatcher, domain, m
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [message] = dispatcher.messages
     assert message["text"] == "您想了解的是下面哪一项？" and len(message["buttons"]) == 2
+
+
+async def test_a_follow_up_without_ne_is_read_with_the_previous_question(dispatcher, domain) -> None:
+    """农村的话多久 after a repair-time answer: the same question, for the countryside."""
+    tracker = make_tracker("农村的话多久", "ask_process", slots={"kb_last_question": "停电报修抢修人员多久能到"},
+                           message_kind="followup")
+    events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "85分钟" in reply and "依据《" in reply
+    assert slots(events)["kb_last_question"] == "停电报修抢修人员多久能到 农村的话多久"
+
+
+async def test_a_follow_up_with_a_topic_of_its_own_searches_that_topic(dispatcher, domain) -> None:
+    """那退款呢 after a repair question is about refunds (the follow-up outweighs the old topic)."""
+    tracker = make_tracker("那退款呢", "ask_process", slots={"kb_last_question": "燃气户内设施报修多久上门？"},
+                           message_kind="followup")
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "退" in reply and "5个工作日" in reply
+
+
+async def test_a_short_question_the_classifier_threw_out_is_a_follow_up_after_an_answer(dispatcher, domain) -> None:
+    """多久能到 taken as out of scope: after an answer it is a follow-up, answered; with no answer before, it is not."""
+    from bot.actions.out_of_scope import ActionOutOfScope
+
+    tracker = make_tracker("那山区的话多久能到", "out_of_scope", slots={"kb_last_question": "停电报修抢修人员多久能到"})
+    await ActionOutOfScope().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "120分钟" in reply
+    dispatcher.messages.clear()
+    await ActionOutOfScope().run(dispatcher, make_tracker("那山区的话多久能到", "out_of_scope"), domain)
+    assert "依据《" not in "\n".join(texts(dispatcher, domain))
+
+
+async def test_two_companies_named_get_one_labelled_part_each(dispatcher, domain) -> None:
+    tracker = make_tracker("天富热电的投诉多久答复？国家电网那边投诉又是几天答复？", "ask_process")
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "天富热电】" in reply and "5个工作日" in reply
+    assert "【电力·国家电网】" in reply and "5日内" in reply
+
+
+async def test_a_company_named_binds_only_the_utilities_it_serves(dispatcher, domain) -> None:
+    """燃气客服热线和95598: 95598 is the grid's, which sells no gas; the gas part is still the gas company's."""
+    tracker = make_tracker("燃气客服热线和95598电话分别多快接起来", "ask_process")
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "不经营" not in reply
+    assert "3声" in reply and ("12秒" in reply or "4次" in reply)
+

@@ -107,3 +107,17 @@ NEW_ENTRY_PHRASINGS = [
                          ids=[q for q, _, _ in NEW_ENTRY_PHRASINGS])
 def test_coverage_entries_are_found_by_natural_phrasings(question: str, utility: str | None, entry_id: str) -> None:
     assert SEARCH.rank(question, utility=utility)[0].entry.id == entry_id
+
+
+def test_a_companys_rule_and_the_general_practice_of_one_topic_close_together_are_both_given() -> None:
+    """95598's arrival times and the generic text's, close in relevance: both, each labelled (no guess, no menu);
+    a runner-up on another topic, or far behind, is not added."""
+    from knowledge.search import FACET_RATIO, Hit
+
+    grid, generic = KB.by_id["electricity.repair.arrival"], KB.by_id["electricity.repair_dispatch.general"]
+    assert SEARCH._facet([Hit(grid, 1.0), Hit(generic, FACET_RATIO + 0.01)]).entry is generic
+    assert SEARCH._facet([Hit(grid, 1.0), Hit(generic, FACET_RATIO - 0.05)]) is None
+    other_topic = KB.by_id["electricity.price"]
+    assert SEARCH._facet([Hit(grid, 1.0), Hit(other_topic, 0.99)]) is None, "another intent"
+    two_companies = KB.by_id["electricity.complaint.tianfu"]
+    assert SEARCH._facet([Hit(KB.by_id["electricity.complaint.grid"], 1.0), Hit(two_companies, 0.99)]) is None
