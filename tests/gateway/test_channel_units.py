@@ -69,6 +69,16 @@ def test_widget_tokens_carry_their_conversation_and_refuse_tampering_and_age() -
     assert expired.conversation_of(token) is None
 
 
+def test_a_remembered_widget_token_still_expires_and_a_tampered_one_is_still_refused(monkeypatch) -> None:
+    tokens = WidgetTokens("a-test-secret-0123456789abcdef", max_age_days=1)
+    token, conversation = tokens.issue()
+    assert tokens.conversation_of(token) == conversation == tokens.conversation_of(token)   # checked, then remembered
+    assert tokens.conversation_of(token + "x") is None
+    a_day_later = time.time() + 86400 + 5
+    monkeypatch.setattr(time, "time", lambda: a_day_later)
+    assert tokens.conversation_of(token) is None
+
+
 def test_wechat_text_numbers_the_options_and_splits_long_answers() -> None:
     text = as_text([{"text": "燃气费可以在营业厅交。"}, {"text": "还需要什么？", "buttons": [
         {"title": "登记报修", "payload": "/report_fault"}, {"title": "转人工", "payload": "/request_human"}]}])
