@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, select
+from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, literal_column, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -58,6 +58,11 @@ _HEAD = select(
 _STATE = select(Conversation.state).where(Conversation.id == bindparam("cid"))
 INSERT_MESSAGE = insert(Message.__table__).returning(*MESSAGE_FIELDS)
 _INSERT_REPLIES = insert(Message.__table__).returning(*MESSAGE_FIELDS, sort_by_parameter_order=True)
+# PostgreSQL: the replies and the conversation's state in one statement (a sub-select in RETURNING reads the state
+# as of the statement's start: after the turn, whatever the bot did during it)
+_INSERT_REPLIES_WITH_STATE = insert(Message.__table__).returning(
+    *MESSAGE_FIELDS, select(Conversation.state).where(Conversation.id == literal_column("messages.conversation_id"))
+    .scalar_subquery(), sort_by_parameter_order=True)
 
 
 def new_conversation_statement(dialect: str, conversation_id: str, channel: str, customer_key: str | None,
@@ -121,6 +126,10 @@ class AsyncTurns:
 
     async def close_turn(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
         async with self._connect() as connection:
+            if connection.dialect.name == "postgresql" and replies:
+                rows = list((await connection.execute(_INSERT_REPLIES_WITH_STATE,
+                                                      _reply_rows(conversation_id, replies))).all())
+                return rows, rows[-1][-1]
             rows = list((await connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies))).all())
             state = (await connection.execute(_STATE, {"cid": conversation_id})).scalar_one()
         return rows, state
