@@ -134,6 +134,11 @@ class AsyncTurns:
             state = (await connection.execute(_STATE, {"cid": conversation_id})).scalar_one()
         return rows, state
 
+    async def read(self, work: Callable[..., T], *args: Any) -> T:
+        """work(connection, *args), reads only, inside the session's transaction (it sees what the session wrote)."""
+        connection = await self.session.connection()
+        return await connection.run_sync(work, *args)
+
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """work(connection, *args) as one transaction (Core statements on the session's connection)."""
         connection = await self.session.connection()
@@ -191,6 +196,11 @@ class SqliteFileTurns:
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """work(connection, *args) as one transaction (tried again while another connection writes)."""
         return await self._run(self._transaction, work, *args)
+
+    async def read(self, work: Callable[..., T], *args: Any) -> T:
+        """work(connection, *args), reads only, of what is committed (WAL: never waits for a writer)."""
+        with self._engine.connect() as connection:
+            return work(connection, *args)
 
     def _transaction(self, work: Callable[..., T], *args: Any) -> T:
         with self._engine.begin() as connection:

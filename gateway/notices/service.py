@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, Row, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.clock import now
@@ -20,6 +20,7 @@ from gateway.notices import render
 from gateway.notices.areas import Coverage, Place, best_coverage, parse_place
 from gateway.notices.models import Notice, NoticeChange, NoticeDelivery, NoticeSubscription
 from gateway.ticket_sla import knowledge
+from gateway.turn_store import turns_for
 from knowledge.companies import companies
 
 UTILITIES = ("gas", "electricity", "heat")
@@ -195,19 +196,27 @@ def recently_restored(notice: Notice, at: datetime, hours: float = RESTORED_SHOW
         and at - timedelta(hours=hours) <= notice.restored_at <= at
 
 
-async def published(session: AsyncSession, utility: str | None = None, company: str | None = None,
-                    at: datetime | None = None) -> list[Notice]:
-    """Published notices not over a day ago (or restored within a day), of one utility and company if given."""
-    at = at or now()
+_NOTICES = Notice.__table__
+
+
+def _published(connection: Connection, utility: str | None, company: str | None, at: datetime) -> list[Row]:
     since = at - timedelta(days=1)
-    query = select(Notice).where(Notice.status == "published",
-                                 or_(Notice.ends_at.is_(None), Notice.ends_at > since,
-                                     Notice.restored_at > since)).order_by(Notice.starts_at, Notice.id)
+    query = select(_NOTICES).where(_NOTICES.c.status == "published",
+                                   or_(_NOTICES.c.ends_at.is_(None), _NOTICES.c.ends_at > since,
+                                       _NOTICES.c.restored_at > since)).order_by(_NOTICES.c.starts_at, _NOTICES.c.id)
     if utility:
-        query = query.where(Notice.utility == utility)
+        query = query.where(_NOTICES.c.utility == utility)
     if company:
-        query = query.where(Notice.company == company)
-    return list((await session.scalars(query)).all())
+        query = query.where(_NOTICES.c.company == company)
+    return list(connection.execute(query).all())
+
+
+async def published(session: AsyncSession, utility: str | None = None, company: str | None = None,
+                    at: datetime | None = None) -> list[Row]:
+    """Published notices not over a day ago (or restored within a day), of one utility and company if given: rows
+    with a Notice's fields, read with Core statements where the chat path reads (gateway/turn_store.py; the
+    assistant asks on every fault report)."""
+    return await turns_for(session).read(_published, utility, company, at or now())
 
 
 @dataclass(frozen=True)
@@ -249,12 +258,10 @@ class KnownPlace:
     place: Place = field(compare=False)
 
 
-async def known_places(session: AsyncSession, conversation_id: str | None = None,
-                       phone: str | None = None) -> list[KnownPlace]:
-    """Addresses the customer gave before: their tickets (this channel identity, or a phone they proved or call
-    from), newest first, then their subscriptions."""
+def _known_addresses(connection: Connection, conversation_id: str | None, phone: str | None) -> list[tuple[str, str]]:
     clauses = []
-    conversation = await session.get(Conversation, conversation_id) if conversation_id else None
+    conversation = connection.execute(select(Conversation.customer_key, Conversation.verified_phone).where(
+        Conversation.id == conversation_id)).first() if conversation_id else None
     if conversation is not None:
         clauses.append(Ticket.customer_key == conversation.customer_key)
         phone = phone or conversation.verified_phone
@@ -262,15 +269,22 @@ async def known_places(session: AsyncSession, conversation_id: str | None = None
         clauses.append(Ticket.contact_phone == phone)
     addresses: list[tuple[str, str]] = []
     if clauses:
-        rows = await session.scalars(select(Ticket.address).where(or_(*clauses), Ticket.address.is_not(None))
-                                     .order_by(Ticket.id.desc()).limit(5))
+        rows = connection.scalars(select(Ticket.address).where(or_(*clauses), Ticket.address.is_not(None))
+                                  .order_by(Ticket.id.desc()).limit(5))
         addresses += [(a, "ticket") for a in rows if a]
     if conversation_id:
-        rows = await session.scalars(select(NoticeSubscription.address).where(
+        rows = connection.scalars(select(NoticeSubscription.address).where(
             NoticeSubscription.conversation_id == conversation_id, NoticeSubscription.cancelled_at.is_(None)))
         addresses += [(a, "subscription") for a in rows]
+    return addresses
+
+
+async def known_places(session: AsyncSession, conversation_id: str | None = None,
+                       phone: str | None = None) -> list[KnownPlace]:
+    """Addresses the customer gave before: their tickets (this channel identity, or a phone they proved or call
+    from), newest first, then their subscriptions."""
     known: list[KnownPlace] = []
-    for address, source in addresses:
+    for address, source in await turns_for(session).read(_known_addresses, conversation_id, phone):
         place = parse_place(address)
         if place is not None and all(k.place.key != place.key for k in known):
             known.append(KnownPlace(address, source, place))
