@@ -184,7 +184,7 @@ def _of_conversation(connection: Connection, conversation_id: str, ticket_no: st
 
 async def of_conversation(session: AsyncSession, conversation_id: str,
                           ticket_no: str | None = None) -> list[SimpleNamespace]:
-    return await turns_for(session).run(_of_conversation, conversation_id, ticket_no)
+    return await turns_for(session).read(_of_conversation, conversation_id, ticket_no)
 
 
 def _start_clock(ticket: Ticket, conditions_met_on: date | None, note: str | None) -> None:
