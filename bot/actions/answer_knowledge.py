@@ -69,17 +69,13 @@ def _clear_pending() -> list[EventType]:
 def followup_question(previous: str, question: str) -> str:
     """The search text of a follow-up: with the question answered before it (那农村呢？, 多久能到). About another
     utility (那电费呢？) the previous question without its utility; with a business of its own (那退款呢？ after a
-    repair question) the follow-up counts twice, so its topic outweighs the old one while the old question's aspect
+    repair question) the follow-up counts three times, so its topic outweighs the old one while the old question's aspect
     (多久, 收不收费) and utility stay."""
     if has_own_topic(without_utilities(question)):
         return f"{previous} {question} {question} {question}".strip()
     if utilities_in_text(question):
         previous = without_utilities(previous)
     return f"{previous} {question}".strip()
-
-
-def with_previous_question(tracker: Tracker, question: str) -> str:
-    return followup_question(tracker.get_slot(LAST_QUESTION) or "", question)
 
 
 LONG_CHARS = 40       # a message this long tells a story; its question is usually the last sentence
@@ -104,9 +100,10 @@ def answer_followup(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     follow-up to it (农村的话多久, 多久能到): answered with the previous question; None when it is not one or
     nothing fits."""
     text = latest_text(tracker)
-    if not tracker.get_slot(LAST_QUESTION) or not followup_in_context(text):
+    previous = tracker.get_slot(LAST_QUESTION) or tracker.get_slot(PENDING_QUESTION)
+    if not previous or not followup_in_context(text):
         return None
-    return ActionAnswerKnowledge().answer(dispatcher, tracker, with_previous_question(tracker, text), "ask_process",
+    return ActionAnswerKnowledge().answer(dispatcher, tracker, followup_question(previous, text), "ask_process",
                                           admit_ignorance=False)
 
 
@@ -138,13 +135,17 @@ class ActionAnswerKnowledge(Action):
 
         question, question_intent = latest_text(tracker), intent
         pending = tracker.get_slot(PENDING_QUESTION)
+        previous = tracker.get_slot(LAST_QUESTION) or pending  # a menu's question counts as the one before
         if intent not in QUESTION_INTENTS:
-            if not pending:
+            if pending:
+                question, question_intent = f"{pending} {question}", tracker.get_slot(PENDING_INTENT)
+            elif previous and followup_in_context(question):  # 农村的 taken for an answer to a form's question
+                question, question_intent = followup_question(previous, question), "ask_process"
+            else:
                 dispatcher.utter_message(response="utter_noted_ask_question")
                 return []
-            question, question_intent = f"{pending} {question}", tracker.get_slot(PENDING_INTENT)
-        elif tracker.get_slot(LAST_QUESTION) and (latest_kind(tracker) == "followup" or followup_in_context(question)):
-            question = with_previous_question(tracker, question)
+        elif previous and (latest_kind(tracker) == "followup" or followup_in_context(question)):
+            question = followup_question(previous, question)
 
         if mentions_suspicious_payment(question):
             dispatcher.utter_message(text=fraud_warning(knowledge_base()))

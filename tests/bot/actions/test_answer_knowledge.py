@@ -261,3 +261,11 @@ async def test_a_company_named_binds_only_the_utilities_it_serves(dispatcher, do
     assert "不经营" not in reply
     assert "3声" in reply and ("12秒" in reply or "4次" in reply)
 
+
+
+async def test_a_follow_up_taken_for_an_answer_to_a_form_is_still_a_follow_up(dispatcher, domain) -> None:
+    """农村的话多久 classified as inform (no pending menu): after an answer it is a follow-up, not "noted"."""
+    tracker = make_tracker("农村的话多久", "inform", slots={"kb_last_question": "停电报修抢修人员多久能到"})
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "85分钟" in reply
