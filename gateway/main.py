@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError
 
 from gateway import handoffs, keys, log_masking, metrics, openapi, retention
 from gateway.api import agent, internal, knowledge, privacy, stats, widget
+from gateway.background import stop_if_cancelled
 from gateway.bindings import load_bindings
 from gateway.body_limit import BodyLimit
 from gateway.channels import voice, wechat
@@ -47,6 +48,7 @@ async def _callback_offers(app: FastAPI) -> None:
             logger.error("callback offer round skipped, storage unavailable: %s", type(error).__name__)
         except Exception:  # a failed round must not stop the loop
             logger.exception("callback offer round failed")
+        stop_if_cancelled()
 
 
 RETENTION_ROUND_SECONDS = 3600
@@ -66,6 +68,7 @@ async def _retention(app: FastAPI) -> None:
             logger.error("retention purge skipped, storage unavailable: %s", type(error).__name__)
         except Exception:
             logger.exception("retention purge failed")
+        stop_if_cancelled()
         await asyncio.sleep(RETENTION_ROUND_SECONDS)
 
 

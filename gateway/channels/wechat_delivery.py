@@ -17,6 +17,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from gateway import keys
+from gateway.background import stop_if_cancelled
 from gateway.channels.wechat_accounts import WeChatApis
 from gateway.channels.wechat_render import as_text, chunks
 
@@ -77,4 +78,5 @@ async def deliver_forever(redis: Redis, apis: WeChatApis) -> None:
             raise
         except Exception:   # Redis away for a moment: try again, nothing acknowledged is lost
             logger.exception("WeChat delivery round failed")
+            stop_if_cancelled()
             await asyncio.sleep(1)

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from core import ids
 from gateway import events, keys
+from gateway.background import stop_if_cancelled
 from gateway.channels.wechat_accounts import WeChatApis
 from gateway.channels.wechat_api import OUTSIDE_REPLY_WINDOW, Delivery
 from gateway.clock import now
@@ -312,4 +313,5 @@ async def push_forever(sessionmaker: async_sessionmaker[AsyncSession], redis: Re
             logger.error("notice push round skipped, storage unavailable: %s", type(error).__name__)
         except Exception:
             logger.exception("notice push round failed")
+        stop_if_cancelled()
         await asyncio.sleep(settings.notice_push_seconds)
