@@ -294,7 +294,9 @@ def action_server_drill(services: Stack, database_url: str) -> list[str]:
         restarted = services.start_actions()
         services.processes.remove(restarted)
         services.processes.insert(0, restarted)   # the drill finds the action server first, as start() puts it
-        wait_until_up(f"http://{HOST}:{services.action_port}/health", 60, services.processes[0])
+        # the action server loads the knowledge base and its search indexes before it answers: about a minute on
+        # this VM on 2026-12-01
+        wait_until_up(f"http://{HOST}:{services.action_port}/health", 240, services.processes[0])
 
     tally, conversations = asyncio.run(run_customers(services.gateway_url, 240, outage, 0, hold_confirmations=True))
     line = report("Action server killed as every customer confirmed the readback, back after 20 s", tally,
