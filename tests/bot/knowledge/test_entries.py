@@ -127,6 +127,26 @@ def test_the_facts_the_answer_review_found_missing_are_stated() -> None:
     assert "销户" in answers["gas.refund"] and "符合退款条件" in answers["gas.refund"]
 
 
+def test_the_second_tuning_sets_missing_facts_are_stated() -> None:
+    """Facts 002, 003's model service policy and 001 state that no answer gave (second tuning set's review)."""
+    answers = {entry.id: entry.answer for entry in KB.entries}
+    assert "上报" in answers["electricity.feedback.general"] and "改进措施" in answers["electricity.feedback.general"]
+    assert "非计划停电" in answers["electricity.service_principles.general"]
+    duties = answers["electricity.staff_duties.general"]
+    assert all(word in duties for word in ("说明原因", "回复", "材料", "时限", "不得泄露", "一般做法"))
+    assert "绿色通道" in answers["electricity.one_stop.not_promised"]
+    assert "不是正式规定" in answers["electricity.one_stop.not_promised"]
+
+
+def test_a_complaint_answer_gives_the_complaint_time_and_reporting_staff_has_one_entry_for_every_utility() -> None:
+    """天富热电's 举报 time (10 working days) stands in its own entry, so a complaint answer never reads as 10 days."""
+    for entry_id in ("gas.complaint.tianfu", "heat.complaint.tianfu", "electricity.complaint.tianfu"):
+        assert "10个工作日" not in KB.by_id[entry_id].answer, entry_id
+    report = KB.by_id["electricity.report.tianfu"]
+    assert report.utility == "all" and "10个工作日" in report.answer
+    assert {limit.utility for limit in report.time_limits} == {"electricity", "gas", "heat"}
+
+
 def test_the_outage_notice_window_is_general_practice_with_its_unclear_scope() -> None:
     notice = KB.by_id["electricity.outage_notice.general"]
     assert notice.source.authority is Authority.GENERIC_SPEC
