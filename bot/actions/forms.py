@@ -172,8 +172,8 @@ def parse_address(text: str) -> str | None:
 
 # Heat first (暖气 contains 气), then gas, then electricity; 电话 and 电梯 are not electricity.
 _UTILITY_WORDS = (
-    ("供热", re.compile(r"暖气|暧气|暖器|供暖|采暖|取暖|供热|热力|地暖|暖片")),
-    ("燃气", re.compile(r"燃气|天然气|天燃气|煤气|燃汽|液化气|管道气|气表|用气|通气|气费|热水器|灶")),
+    ("供热", re.compile(r"暖气|暧气|暖器|供暖|采暖|取暖|供热|热力|地暖|暖片|[用停窃偷]热")),
+    ("燃气", re.compile(r"燃气|天然气|天燃气|煤气|燃汽|液化气|管道气|气表|[用通停供断漏窃偷]气|气费|热水器|灶")),
     ("电力", re.compile(r"电力|供电|用电|电表|电费|停电|没电|电线|电路|电闸|跳闸|插座|电|95598")),
 )
 _NOT_ELECTRICITY = re.compile(r"电话|电梯|手机")

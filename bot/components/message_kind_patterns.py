@@ -194,7 +194,12 @@ def is_bare_followup(text: str) -> bool:
 # What a follow-up asks of the previous answer: its time, its price, whether it also holds (也一样吗).
 _FOLLOWUP_ASKS = re.compile(r"多久|多长时间|多少天|几天|几个?小时|几个?工作日|几分钟|几次|多少钱|收费|收不收|要钱|免费|"
                             r"要不要|需不需要|能不能|可不可以|行不行|一样|也是|也要|也能|也会|也可以|同样|还是|开门|上班|营业|休息|"
-                            r"怎么办|咋办|咋整|怎么处理|如何处理")
+                            r"怎么办|咋办|咋整|怎么处理|如何处理|哪些|哪几|具体|"
+                            r"(?:怎么|如何|会)(?:告诉|通知|答复|回复|反馈|联系)")
+# 那偏远山区呢？离县城很远的那种: a follow-up by its form, then a few words that describe the condition.
+_FORM_THEN_DETAIL = re.compile(r"^(?:那|那么|那要是|要是|如果|那如果|假如)?[^，,。？?]{1,12}呢[？?，,。]\s*[^？?，,。]{1,10}[。！!]?$")
+# 那要是过了期限还没解决呢: a condition spelled out at some length, still only a follow-up.
+_LONG_CONDITION = re.compile(r"^(?:那要是|要是|那如果|如果|假如|那假如)[^，,。？?]{1,18}呢[？?。!！\s]*$")
 
 
 def followup_in_context(text: str) -> bool:
@@ -202,7 +207,11 @@ def followup_in_context(text: str) -> bool:
     a follow-up by its form (那农村呢, 农村的话多久), or a short question with no business of its own that asks
     what follow-ups ask (多久能到, 收费吗, 也一样吗), outside another business's topic (明天会下雨吗)."""
     plain = _FILLERS.sub("", _plain(text))
-    if _OFF_TOPIC.search(plain) or not is_bare_followup(plain):
+    if _OFF_TOPIC.search(plain):
+        return False
+    if (_FORM_THEN_DETAIL.match(plain) or _LONG_CONDITION.match(plain)) and not has_own_topic(plain):
+        return True
+    if not is_bare_followup(plain):
         return False
     return bool(_FOLLOWUP.match(plain) or _THEN.match(plain) or _CONDITION.search(plain) or _FOLLOWUP_ASKS.search(plain))
 

@@ -39,6 +39,8 @@ def test_the_kind_of_message(text: str, kind: Kind) -> None:
 @pytest.mark.parametrize("text, followup", [
     ("农村的话多久", True), ("多久能到", True), ("收费吗", True), ("也一样吗", True), ("那山区呢", True),
     ("嗯 那个 商铺的话呢", True),
+    ("那农村呢？离镇上挺远的那种", True), ("那要是过了期限以后还是没有解决呢？", True),
+    ("具体都包括哪些项目？", True), ("结果会怎么通知我？", True),
     ("明天会下雨吗", False), ("北京有什么好玩的", False), ("电费怎么交", False), ("燃气费怎么交", False),
     ("如果闻到煤气味怎么办", False), ("你是谁", False),
 ])

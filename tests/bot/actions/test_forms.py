@@ -20,6 +20,7 @@ from bot.actions.forms import (
     parse_address,
     parse_area,
     parse_phone,
+    utilities_in_text,
     utility_in_text,
 )
 from bot.actions.identity import QUESTIONS as IDENTITY_QUESTIONS
@@ -105,6 +106,14 @@ def test_an_address_too_short_to_find_is_refused(said: str) -> None:
     ("我打电话问一下", None), ("你好", None)])
 def test_the_plain_utility_word_is_understood(said: str, utility: str | None) -> None:
     assert utility_in_text(said) == utility
+
+
+@pytest.mark.parametrize("said, utilities", [
+    ("停气和停电各提前几天说", ["燃气", "电力"]), ("检查用热和检查用电", ["供热", "电力"]),
+    ("漏气了", ["燃气"]), ("偷热被查到", ["供热"])])
+def test_a_supply_word_names_its_utility(said: str, utilities: list[str]) -> None:
+    """停气, 供气, 用热…: two utilities named this way each get their part."""
+    assert utilities_in_text(said) == utilities
 
 
 @pytest.mark.parametrize("said, describes", [
