@@ -1,10 +1,14 @@
 """Search finds the right entry, asks when the utility matters, and admits when nothing fits."""
 from __future__ import annotations
 
+from dataclasses import replace
+
+import numpy as np
 import pytest
 
 from knowledge import load_knowledge_base
-from knowledge.search import KnowledgeSearch, Outcome
+from knowledge.search import Hit, KnowledgeSearch, Outcome
+from knowledge.semantic import entry_similarity, rows_by_entry
 
 KB = load_knowledge_base()
 SEARCH = KnowledgeSearch(KB)
@@ -121,3 +125,29 @@ def test_a_companys_rule_and_the_general_practice_of_one_topic_close_together_ar
     assert SEARCH._facet([Hit(grid, 1.0), Hit(other_topic, 0.99)]) is None, "another intent"
     two_companies = KB.by_id["electricity.complaint.tianfu"]
     assert SEARCH._facet([Hit(KB.by_id["electricity.complaint.grid"], 1.0), Hit(two_companies, 0.99)]) is None
+
+
+def test_entry_similarity_is_best_and_top_k_mean_of_its_own_questions() -> None:
+    owners = np.array([0, 0, 0, 0, 1])
+    similarities = np.array([0.9, 0.5, 0.7, 0.6, 0.8], dtype=np.float32)
+    scores = entry_similarity(similarities, rows_by_entry(owners, 2))
+    assert scores[0] == pytest.approx(0.5 * 0.9 + 0.5 * (0.9 + 0.7 + 0.6) / 3)
+    # one question alone: its missing second and third count as -1, so one near example does not win by itself
+    assert scores[1] == pytest.approx(0.5 * 0.8 + 0.5 * (0.8 - 2) / 3)
+
+
+def test_question_intents_do_not_steer_topic_intents_do() -> None:
+    question = "投诉以后多久有答复"
+    plain = [h.score for h in SEARCH.rank(question, utility="gas")]
+    assert [h.score for h in SEARCH.rank(question, utility="gas", intent="ask_channel")] == plain
+    before = {h.entry.id: h.score for h in SEARCH.rank(question, utility="gas")}
+    steered = {h.entry.id: h.score for h in SEARCH.rank(question, utility="gas", intent="file_complaint")}
+    assert steered["gas.complaint.reply"] > before["gas.complaint.reply"]
+
+
+def test_a_companys_all_utilities_entry_is_not_given_beside_its_own_entry_for_the_utility() -> None:
+    by_id = KB.by_id
+    kunlun, tianfu = by_id["gas.complaint.reply"], by_id["gas.complaint.tianfu"]
+    everything = replace(by_id["electricity.report.tianfu"], utility="all", intent=kunlun.intent, business=None)
+    hits = [Hit(kunlun, 1.0), Hit(tianfu, 0.9), Hit(everything, 0.8)]
+    assert [h.entry.id for h in KnowledgeSearch._parallel(hits, "gas", None)] == [kunlun.id, tianfu.id]
