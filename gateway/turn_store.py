@@ -3,36 +3,38 @@ allows; `run` gives the assistant's ticket calls (gateway/tickets.py) the same p
 
 Every customer message of every channel writes twice: before the bot is asked, the customer's message (committed,
 so a bot failure loses nothing), read together with the conversation; after, the bot's replies, read together
-with the conversation's state (the bot may have handed off during the turn). Each write is one transaction of
-Core statements prepared once (no ORM unit of work).
+with the conversation's state (the bot may have handed off during the turn). No ORM unit of work.
 
-- PostgreSQL (production): a connection of the async engine in autocommit, each statement durable on its own, no
-  BEGIN or COMMIT round trips. (Merging each write into one data-modifying WITH statement saved two round trips
-  but cost more CPU in SQLAlchemy than it saved.)
+- PostgreSQL (production): a connection of the async engine (asyncpg) in autocommit, no BEGIN or COMMIT round
+  trips, one statement per write: the customer's message with the conversation (created if new) and its state in
+  one data-modifying WITH statement, the replies with the state in one INSERT … RETURNING.
 - An SQLite file (the embedded default): aiosqlite hops to its thread for every cursor call, a dozen wakeups per
-  message, which cost more than the statements; here each write runs on the event loop itself, on a synchronous
-  connection to the same file (WAL: readers never wait for it). A write is a fraction of a millisecond (no fsync
-  at commit with synchronous=NORMAL), less than a hop to a worker thread and back cost; it never waits inside
-  SQLite (no busy timeout: a write that finds the lock taken fails at once and is tried again 2 ms later), so
-  the loop is never held up by another connection's transaction.
+  message, which cost more than the statements; here each write runs on the event loop itself, through the
+  standard library's driver on its own connection to the same file (WAL: readers never wait for it), no
+  SQLAlchemy around the chat path's four statements. A write is a fraction of a millisecond (no fsync at commit
+  with synchronous=NORMAL), less than a hop to a worker thread and back cost; it never waits inside SQLite (no
+  busy timeout: a write that finds the lock taken fails at once and is tried again 2 ms later), so the loop is
+  never held up by another connection's transaction.
 """
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, TypeVar
+from datetime import datetime, timezone
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Engine, bindparam, create_engine, event, func, insert, literal_column, select
+from sqlalchemy import URL, Engine, bindparam, column, create_engine, event, func, insert, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from gateway.bindings import current_bindings
-from gateway.clock import now
+from gateway.clock import CHINA, now
 from gateway.db import sqlite_pragmas
 from gateway.models import Conversation, Message
 
@@ -63,6 +65,33 @@ _INSERT_REPLIES = insert(Message.__table__).returning(*MESSAGE_FIELDS, sort_by_p
 _INSERT_REPLIES_WITH_STATE = insert(Message.__table__).returning(
     *MESSAGE_FIELDS, select(Conversation.state).where(Conversation.id == literal_column("messages.conversation_id"))
     .scalar_subquery(), sort_by_parameter_order=True)
+
+
+# PostgreSQL: a turn's first write in one statement. The conversation is created if it is new (a first message on
+# WeChat or the phone; the widget's is created with its session), the customer's message inserted, and the
+# conversation's state, company and the customer's previous message read, all from the statement's snapshot: a
+# conversation created by this statement is not in it yet, so its values come from the insert's RETURNING.
+_OPEN_TURN_PG = text("""
+WITH created AS (
+    INSERT INTO conversations (id, channel, customer_key, state, company, created_at)
+    VALUES (:cid, :channel, :customer_key, 'bot', :company, :at)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING state, company
+), message AS (
+    INSERT INTO messages (conversation_id, role, text, buttons, author, at, meta)
+    VALUES (:cid, 'customer', :text, NULL, NULL, :at, NULL)
+    RETURNING id, role, text, buttons, author, at, meta
+)
+SELECT message.id, message.role, message.text, message.buttons, message.author, message.at, message.meta,
+       COALESCE(existing.state, created.state) AS state, COALESCE(existing.company, created.company) AS company,
+       (SELECT max(earlier.at) FROM messages AS earlier
+        WHERE earlier.conversation_id = :cid AND earlier.role = 'customer') AS previous_at
+FROM message
+LEFT JOIN conversations AS existing ON existing.id = :cid
+LEFT JOIN created ON true
+""").bindparams(bindparam("at", type_=Message.at.type)).columns(
+    *(field.expression for field in MESSAGE_FIELDS), Conversation.state, Conversation.company,
+    column("previous_at", Message.at.type))
 
 
 def new_conversation_statement(dialect: str, conversation_id: str, channel: str, customer_key: str | None,
@@ -111,6 +140,15 @@ class AsyncTurns:
     async def open_turn(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
                         text: str) -> tuple[Head, Any]:
         async with self._connect() as connection:
+            if connection.dialect.name == "postgresql":
+                row = (await connection.execute(_OPEN_TURN_PG, {
+                    "cid": conversation_id, "channel": channel, "customer_key": customer_key or conversation_id,
+                    "company": company or current_bindings().default_company, "text": text, "at": now()})).one()
+                if row.state is not None:
+                    return Head(conversation_id, row.state, row.company, row.previous_at), row
+                # created by a concurrent first message after this statement's snapshot: read it as it is now
+                head = (await connection.execute(_HEAD, {"cid": conversation_id})).one()
+                return Head(conversation_id, head[0], head[1], head[2]), row
             row = (await connection.execute(_HEAD, {"cid": conversation_id})).first()
             if row is None:
                 await connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel,
@@ -160,6 +198,46 @@ def _busy(error: OperationalError) -> bool:
     return getattr(error.orig, "sqlite_errorcode", None) in (5, 6) or "locked" in str(error.orig)
 
 
+class StoredMessage(NamedTuple):
+    """A message row as the chat path returns it (the fields of MESSAGE_FIELDS)."""
+    id: int
+    role: str
+    text: str
+    buttons: list[dict[str, str]] | None
+    author: str | None
+    at: datetime
+    meta: dict[str, Any] | None
+
+
+# The SQLite chat path's statements, run by the standard library's driver. Values are stored exactly as the
+# models' types store them (gateway/models.py: TZDateTime as naive UTC in SQLAlchemy's text format, JSON by
+# json.dumps, None as JSON null), so the ORM and these statements read each other's rows alike.
+_SQLITE_HEAD = ("SELECT state, company, (SELECT max(at) FROM messages WHERE conversation_id = ?1 AND role = 'customer') "
+                "FROM conversations WHERE id = ?1")
+_SQLITE_NEW = ("INSERT INTO conversations (id, channel, customer_key, state, company, created_at) "
+               "VALUES (?, ?, ?, 'bot', ?, ?) ON CONFLICT (id) DO NOTHING")
+_SQLITE_MESSAGE = ("INSERT INTO messages (conversation_id, role, text, buttons, author, at, meta) "
+                   "VALUES (?, ?, ?, ?, NULL, ?, ?) RETURNING id, role, text, buttons, author, at, meta")
+_SQLITE_STATE = "SELECT state FROM conversations WHERE id = ?"
+
+
+def _stored_at(value: datetime) -> str:
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _read_at(value: str) -> datetime:
+    return datetime.fromisoformat(value).replace(tzinfo=timezone.utc).astimezone(CHINA)
+
+
+def _read_message(row: tuple) -> StoredMessage:
+    return StoredMessage(row[0], row[1], row[2], json.loads(row[3]) if row[3] is not None else None, row[4],
+                         _read_at(row[5]), json.loads(row[6]) if row[6] is not None else None)
+
+
+def _raw_busy(error: sqlite3.OperationalError) -> bool:
+    return (getattr(error, "sqlite_errorcode", 0) & 0xFF) in (5, 6) or "locked" in str(error)
+
+
 class SqliteFileTurns:
     """An SQLite file: each write is one transaction of a synchronous connection, run on the event loop.
 
@@ -168,9 +246,21 @@ class SqliteFileTurns:
     customers meanwhile: SQLite's own busy handler would sleep, and here that would stop the whole loop."""
 
     def __init__(self, url: str) -> None:
+        self._path = url.removeprefix("sqlite:///")
+        # the assistant's ticket and notice statements (run, read) are SQLAlchemy Core on this engine
         self._engine: Engine = create_engine(url, connect_args={"timeout": 0, "check_same_thread": False},
                                              hide_parameters=True)
         event.listen(self._engine, "connect", sqlite_pragmas)
+        self._connection: sqlite3.Connection | None = None
+
+    def _raw(self) -> sqlite3.Connection:
+        """The chat path's own connection: the standard library's driver with no SQLAlchemy around it (executing
+        its statements was an eighth of the gateway's CPU per message, py-spy); explicit transactions."""
+        if self._connection is None:
+            connection = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+            sqlite_pragmas(connection, None)
+            self._connection = connection
+        return self._connection
 
     async def _run(self, work: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
@@ -181,7 +271,25 @@ class SqliteFileTurns:
             except OperationalError as error:
                 if not _busy(error) or loop.time() > deadline:
                     raise
+            except sqlite3.OperationalError as error:
+                if not _raw_busy(error) or loop.time() > deadline:
+                    raise OperationalError(None, None, error) from error
+            except sqlite3.Error as error:
+                raise OperationalError(None, None, error) from error
             await asyncio.sleep(BUSY_RETRY_SECONDS)
+
+    def _write(self, statements: Callable[[sqlite3.Connection], T]) -> T:
+        """statements(connection) in one transaction that takes the write lock first (BEGIN IMMEDIATE: a busy
+        database fails here, before anything is written, and the whole write is tried again)."""
+        connection = self._raw()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = statements(connection)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        return result
 
     async def open_turn(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
                         text: str) -> tuple[Head, Any]:
@@ -207,35 +315,43 @@ class SqliteFileTurns:
             return work(connection, *args)
 
     def _new(self, conversation_id: str, channel: str, company: str | None) -> None:
-        with self._engine.begin() as connection:
-            connection.execute(new_conversation_statement("sqlite", conversation_id, channel, None, company))
+        self._write(lambda c: c.execute(_SQLITE_NEW, (conversation_id, channel, conversation_id,
+                                                      company or current_bindings().default_company, _stored_at(now()))))
 
     def _open(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
-              text: str) -> tuple[Head, Any]:
-        with self._engine.begin() as connection:
-            row = connection.execute(_HEAD, {"cid": conversation_id}).first()
+              text: str) -> tuple[Head, StoredMessage]:
+        def statements(connection: sqlite3.Connection) -> tuple[Head, StoredMessage]:
+            row = connection.execute(_SQLITE_HEAD, (conversation_id,)).fetchone()
             if row is None:
-                connection.execute(new_conversation_statement("sqlite", conversation_id, channel, customer_key, company))
-                row = connection.execute(_HEAD, {"cid": conversation_id}).one()
-            message = connection.execute(INSERT_MESSAGE, message_row(conversation_id, "customer", text)).one()
-        return Head(conversation_id, row[0], row[1], row[2]), message
+                connection.execute(_SQLITE_NEW, (conversation_id, channel, customer_key or conversation_id,
+                                                 company or current_bindings().default_company, _stored_at(now())))
+                row = connection.execute(_SQLITE_HEAD, (conversation_id,)).fetchone()
+            message = connection.execute(_SQLITE_MESSAGE, (conversation_id, "customer", text, "null",
+                                                           _stored_at(now()), "null")).fetchone()
+            previous_at = _read_at(row[2]) if row[2] is not None else None
+            return Head(conversation_id, row[0], row[1], previous_at), _read_message(message)
+        return self._write(statements)
 
-    def _close(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
-        with self._engine.begin() as connection:
-            rows = list(connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies)).all())
-            state = connection.execute(_STATE, {"cid": conversation_id}).scalar_one()
-        return rows, state
+    def _close(self, conversation_id: str, replies: list[dict]) -> tuple[list[StoredMessage], str]:
+        def statements(connection: sqlite3.Connection) -> tuple[list[StoredMessage], str]:
+            at = _stored_at(now())
+            rows = [_read_message(connection.execute(_SQLITE_MESSAGE, (
+                conversation_id, "bot", reply["text"], json.dumps(reply.get("buttons") or None),
+                at, json.dumps(reply.get("meta")))).fetchone()) for reply in replies]
+            return rows, connection.execute(_SQLITE_STATE, (conversation_id,)).fetchone()[0]
+        return self._write(statements)
 
 
-_sqlite_files: dict[str, SqliteFileTurns] = {}
+_sqlite_files: dict[URL, SqliteFileTurns] = {}
 
 
 def turns_for(session: AsyncSession) -> AsyncTurns | SqliteFileTurns:
     """The writer for the session's database: one per SQLite file and process, else the session itself."""
-    url = session.bind.url
+    url = session.bind.url       # the key as it is: rendering it as a string on every message cost more than the rest
+    writer = _sqlite_files.get(url)
+    if writer is not None:
+        return writer
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        key = str(url)
-        if key not in _sqlite_files:
-            _sqlite_files[key] = SqliteFileTurns(f"sqlite:///{url.database}")
-        return _sqlite_files[key]
+        writer = _sqlite_files[url] = SqliteFileTurns(f"sqlite:///{url.database}")
+        return writer
     return AsyncTurns(session)

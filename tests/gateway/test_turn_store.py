@@ -103,3 +103,24 @@ async def test_on_an_sqlite_file_a_write_waits_for_the_lock_without_blocking_oth
             assert texts.scalars().all() == ["燃气表不走了"]
     finally:
         await engine.dispose()
+
+
+async def test_the_chat_paths_rows_read_alike_through_the_orm(maker) -> None:
+    """The chat path writes with its own statements (SQLite: the standard library's driver); the ORM, which the
+    console and the history use, reads every field of those rows back exactly as the chat path returned them."""
+    sessionmaker, _ = maker
+    conversation = f"web:alike-{uuid.uuid4().hex[:8]}"
+    async with sessionmaker() as session:
+        _, asked = await turns_for(session).open_turn(conversation, "web", None, "tianfu", "电费怎么交？")
+        replies, _ = await turns_for(session).close_turn(conversation, [
+            {"text": "可以在营业厅交。", "meta": {"kind": "answer", "entries": ["电费·缴费"]}},
+            {"text": "还需要什么？", "buttons": [{"title": "转人工", "payload": "/request_human"}]}])
+    async with sessionmaker() as session:
+        stored = (await session.execute(select(Message).where(Message.conversation_id == conversation)
+                                        .order_by(Message.id))).scalars().all()
+        conversation_row = await session.get(Conversation, conversation)
+    fields = ("id", "role", "text", "buttons", "author", "at", "meta")
+    assert [tuple(getattr(m, f) for f in fields) for m in stored] == \
+        [tuple(getattr(r, f) for f in fields) for r in (asked, *replies)]
+    assert stored[0].buttons is None and stored[1].meta["entries"] == ["电费·缴费"]
+    assert (conversation_row.company, conversation_row.customer_key) == ("tianfu", conversation)
