@@ -138,15 +138,6 @@ def test_the_second_tuning_sets_missing_facts_are_stated() -> None:
     assert "不是正式规定" in answers["electricity.one_stop.not_promised"]
 
 
-def test_a_complaint_answer_gives_the_complaint_time_and_reporting_staff_has_one_entry_for_every_utility() -> None:
-    """天富热电's 举报 time (10 working days) stands in its own entry, so a complaint answer never reads as 10 days."""
-    for entry_id in ("gas.complaint.tianfu", "heat.complaint.tianfu", "electricity.complaint.tianfu"):
-        assert "10个工作日" not in KB.by_id[entry_id].answer, entry_id
-    report = KB.by_id["electricity.report.tianfu"]
-    assert report.utility == "all" and "10个工作日" in report.answer
-    assert {limit.utility for limit in report.time_limits} == {"electricity", "gas", "heat"}
-
-
 def test_the_outage_notice_window_is_general_practice_with_its_unclear_scope() -> None:
     notice = KB.by_id["electricity.outage_notice.general"]
     assert notice.source.authority is Authority.GENERIC_SPEC
