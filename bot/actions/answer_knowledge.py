@@ -115,6 +115,16 @@ def _topic(entry: Entry) -> str | None:
             "投诉": "file_complaint", "举报": "file_complaint"}.get(entry.business or "")
 
 
+def _utility_part(decision: Decision) -> list[Entry]:
+    """One utility's part of a two-utility answer: its best entry, or, when a company's rule and the general practice
+    are two facets of that utility's topic (95598's 40 minutes, the generic text's 30), both, each labelled."""
+    if decision.outcome is Outcome.EACH and len(decision.hits) == 2:
+        first, second = (hit.entry for hit in decision.hits)
+        if first.utility == second.utility and (first.company == "none") != (second.company == "none"):
+            return [first, second]
+    return [decision.hits[0].entry]
+
+
 class ActionAnswerKnowledge(Action):
     def name(self) -> str:
         return "action_answer_knowledge"
@@ -267,8 +277,8 @@ class ActionAnswerKnowledge(Action):
             serving = company if company and utility in companies()[company].utilities else None
             decision = knowledge_search().decide(with_focus(question), utility=utility, business=business,
                                                  intent=intent, company=serving)
-            if decision.outcome is not Outcome.NOTHING and decision.hits[0].entry not in entries:
-                entries.append(decision.hits[0].entry)
+            if decision.outcome is not Outcome.NOTHING:
+                entries += [e for e in _utility_part(decision) if e not in entries]
         return self._parts_or_nothing(dispatcher, entries, question, admit_ignorance)
 
     def _parts_or_nothing(self, dispatcher: CollectingDispatcher, entries: list[Entry], question: str,

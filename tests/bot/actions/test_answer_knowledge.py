@@ -269,3 +269,20 @@ async def test_a_follow_up_taken_for_an_answer_to_a_form_is_still_a_follow_up(di
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [reply] = texts(dispatcher, domain)
     assert "85分钟" in reply
+
+
+def test_one_utilitys_part_holds_both_facets_of_its_topic() -> None:
+    """In a two-utility answer, a company's rule and the general practice of that utility's topic (95598's arrival
+    times, the generic text's) are both given; two companies' rules, or a single answer, stay one part."""
+    from bot.actions.answer_knowledge import _utility_part
+    from bot.actions.knowledge_base import knowledge_base
+    from knowledge.search import Decision, Hit, Outcome
+
+    kb = knowledge_base().by_id
+    grid, general = kb["electricity.repair.arrival"], kb["electricity.repair_dispatch.general"]
+    facets = Decision(Outcome.EACH, (Hit(grid, 1.0), Hit(general, 0.9)), ("electricity",))
+    assert _utility_part(facets) == [grid, general]
+    companies = Decision(Outcome.EACH, (Hit(kb["gas.complaint.reply"], 1.0), Hit(kb["gas.complaint.tianfu"], 0.9)),
+                         ("gas",))
+    assert _utility_part(companies) == [kb["gas.complaint.reply"]]
+    assert _utility_part(Decision(Outcome.ANSWER, (Hit(grid, 1.0),))) == [grid]
