@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import URL, Engine, bindparam, column, create_engine, event, func, insert, literal_column, select, text
+from sqlalchemy import URL, Engine, bindparam, column, create_engine, event, func, insert, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -60,11 +60,6 @@ _HEAD = select(
 _STATE = select(Conversation.state).where(Conversation.id == bindparam("cid"))
 INSERT_MESSAGE = insert(Message.__table__).returning(*MESSAGE_FIELDS)
 _INSERT_REPLIES = insert(Message.__table__).returning(*MESSAGE_FIELDS, sort_by_parameter_order=True)
-# PostgreSQL: the replies and the conversation's state in one statement (a sub-select in RETURNING reads the state
-# as of the statement's start: after the turn, whatever the bot did during it)
-_INSERT_REPLIES_WITH_STATE = insert(Message.__table__).returning(
-    *MESSAGE_FIELDS, select(Conversation.state).where(Conversation.id == literal_column("messages.conversation_id"))
-    .scalar_subquery(), sort_by_parameter_order=True)
 
 
 # PostgreSQL: a turn's first write in one statement. The conversation is created if it is new (a first message on
@@ -92,6 +87,19 @@ LEFT JOIN created ON true
 """).bindparams(bindparam("at", type_=Message.at.type)).columns(
     *(field.expression for field in MESSAGE_FIELDS), Conversation.state, Conversation.company,
     column("previous_at", Message.at.type))
+
+
+# PostgreSQL: a turn's second write in one statement, the replies inserted in their order (ids follow the
+# ordinality) and returned with the conversation's state after the turn (the bot may have handed off during it).
+_CLOSE_TURN_PG = text("""
+INSERT INTO messages (conversation_id, role, text, buttons, author, at, meta)
+SELECT :cid, 'bot', reply.text, CAST(reply.buttons AS json), NULL, :at, CAST(reply.meta AS json)
+FROM unnest(CAST(:texts AS text[]), CAST(:buttons AS text[]), CAST(:metas AS text[])) WITH ORDINALITY
+     AS reply(text, buttons, meta, n)
+ORDER BY reply.n
+RETURNING id, role, text, buttons, author, at, meta, (SELECT state FROM conversations WHERE id = :cid) AS state
+""").bindparams(bindparam("at", type_=Message.at.type)).columns(
+    *(field.expression for field in MESSAGE_FIELDS), Conversation.state)
 
 
 def new_conversation_statement(dialect: str, conversation_id: str, channel: str, customer_key: str | None,
@@ -165,9 +173,11 @@ class AsyncTurns:
     async def close_turn(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
         async with self._connect() as connection:
             if connection.dialect.name == "postgresql" and replies:
-                rows = list((await connection.execute(_INSERT_REPLIES_WITH_STATE,
-                                                      _reply_rows(conversation_id, replies))).all())
-                return rows, rows[-1][-1]
+                rows = sorted((await connection.execute(_CLOSE_TURN_PG, {
+                    "cid": conversation_id, "at": now(), "texts": [r["text"] for r in replies],
+                    "buttons": [json.dumps(r.get("buttons") or None) for r in replies],
+                    "metas": [json.dumps(r.get("meta")) for r in replies]})).all(), key=lambda row: row.id)
+                return rows, rows[-1].state
             rows = list((await connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies))).all())
             state = (await connection.execute(_STATE, {"cid": conversation_id})).scalar_one()
         return rows, state
