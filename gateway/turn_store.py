@@ -183,9 +183,14 @@ class AsyncTurns:
         return rows, state
 
     async def read(self, work: Callable[..., T], *args: Any) -> T:
-        """work(connection, *args), reads only, inside the session's transaction (it sees what the session wrote)."""
-        connection = await self.session.connection()
-        return await connection.run_sync(work, *args)
+        """work(connection, *args), reads only: inside the session's transaction when it has one (it sees what the
+        session wrote), else on an autocommit connection (nothing uncommitted to see; no BEGIN and ROLLBACK round
+        trips around the assistant's ticket and notice lookups)."""
+        if self.session.in_transaction():
+            connection = await self.session.connection()
+            return await connection.run_sync(work, *args)
+        async with self._connect() as connection:
+            return await connection.run_sync(work, *args)
 
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """work(connection, *args) as one transaction (Core statements on the session's connection)."""
