@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response
 from fastapi.responses import ORJSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field, StrictBool
 from sqlalchemy import select
 
@@ -101,7 +102,7 @@ async def send(body: MessageIn, conversation_id: ConversationDep, settings: Sett
     return await _turn(conversation_id, body, settings, ctx)
 
 
-class _SendRoute(StrictJSONRoute):
+class _SendRoute(APIRoute):
     """POST /api/widget/messages, every customer message of the widget, served by a handler written out: the same
     token check, strict JSON, validation and errors as FastAPI's (gateway/lean_route.py), without FastAPI's
     per-request dependency solving (about a tenth of the gateway's CPU per message, py-spy). `send` documents
