@@ -26,6 +26,7 @@ import sys
 import tarfile
 import tempfile
 import time
+import traceback
 import urllib.error
 import urllib.request
 from contextlib import ExitStack
@@ -179,6 +180,26 @@ class Stack:
         self("ps", "-a", check=False)
         self("logs", "--no-color", "--tail", "60", check=False)
 
+    def failure_summary(self) -> str:
+        """Each service's state, and the last lines of those that exited with an error or are not healthy: printed
+        again after the teardown, so that the end of the output says why the stack failed."""
+        listed = self("ps", "-a", "--format", "json", check=False, capture=True)
+        lines, failing = [], []
+        for line in (listed.stdout or "").splitlines():
+            try:
+                row = json.loads(line)
+            except ValueError:
+                continue
+            service, state, health, code = row.get("Service"), row.get("State"), row.get("Health"), row.get("ExitCode")
+            lines.append(f"  {service}: {state}{f' ({health})' if health else ''}, exit code {code}")
+            if (state == "exited" and code) or health not in ("", None, "healthy"):
+                failing.append(service)
+        for service in failing:
+            tail = self("logs", "--no-color", "--tail", "25", service, check=False, capture=True)
+            lines.append(f"  --- {service}, last lines ---")
+            lines.extend("  " + text for text in ((tail.stdout or "") + (tail.stderr or "")).splitlines()[-25:])
+        return "\n".join(lines)
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -314,6 +335,19 @@ def smoke(stack: Stack) -> None:
 def main() -> None:
     os.chdir(ROOT)
     timings: dict[str, float] = {}
+    why: list[str] = []
+    try:
+        run_stack(timings, why)
+    except Exception:
+        traceback.print_exc()
+        if why:   # last, after the teardown's output, where a CI excerpt of the end shows it
+            print("[compose-test] FAILED; the services at the time:\n" + "\n".join(why), flush=True)
+        raise SystemExit(1) from None
+    log("PASSED: " + ", ".join(f"{name} {seconds:.0f}s" for name, seconds in timings.items())
+        + f"; total {time.monotonic() - STARTED:.0f}s")
+
+
+def run_stack(timings: dict[str, float], why: list[str]) -> None:
     with ExitStack() as cleanup:
         engine = Engine()
         cleanup.callback(engine.stop)
@@ -351,9 +385,8 @@ def main() -> None:
             timings["smoke"] = time.monotonic() - mark
         except BaseException:
             stack.dump_logs()
+            why.append(stack.failure_summary())
             raise
-    log("PASSED: " + ", ".join(f"{name} {seconds:.0f}s" for name, seconds in timings.items())
-        + f"; total {time.monotonic() - STARTED:.0f}s")
 
 
 if __name__ == "__main__":
