@@ -192,6 +192,12 @@ class AsyncTurns:
         async with self._connect() as connection:
             return await connection.run_sync(work, *args)
 
+    async def autocommit(self, work: Callable[..., T], *args: Any) -> T:
+        """work(connection, *args) on an autocommit connection: each statement is its own transaction (a work whose
+        writes are one statement needs no BEGIN and COMMIT round trips)."""
+        async with self._connect() as connection:
+            return await connection.run_sync(work, *args)
+
     async def run(self, work: Callable[..., T], *args: Any) -> T:
         """work(connection, *args) as one transaction (Core statements on the session's connection)."""
         connection = await self.session.connection()

@@ -43,10 +43,20 @@ RedisDep = Annotated[Redis, Depends(get_redis)]
 RasaDep = Annotated[RasaClient, Depends(get_rasa)]
 
 
-async def require_service(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+def check_service_token(authorization: str | None, settings: Settings) -> None:
+    """401 unless the Authorization header carries the service token (the action server's, for /internal)."""
     token = authorization.removeprefix("Bearer ").strip() if authorization else None
     if not service_token_valid(token, settings.gateway_service_token):
         raise HTTPException(401, "invalid service token")
+
+
+def require_service_token(request: Request) -> None:
+    """check_service_token for a lean route (gateway/lean_route.py): the header and settings ServiceDep reads."""
+    check_service_token(request.headers.get("authorization"), request.app.state.settings)
+
+
+async def require_service(settings: SettingsDep, authorization: Annotated[str | None, Header()] = None) -> None:
+    check_service_token(authorization, settings)
 
 
 async def conversation_of(request: Request, authorization: Annotated[str | None, Header()] = None,

@@ -1,16 +1,20 @@
 """Internal API for the action server: tickets with idempotency keys, ticket lookup, handoff packets."""
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Request, Response
+from fastapi.responses import ORJSONResponse
 from pydantic import BaseModel, Field, field_validator, model_validator
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import ids
 from gateway import handoffs
-from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep
+from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep, require_service_token
 from gateway.conversations import get_or_create
+from gateway.lean_route import RouteInputs, lean
 from gateway.models import Ticket
 from gateway.strict_json import StrictJSONRoute
 from gateway.text import CONVERSATION_PATTERN, TICKET_PATTERN, CleanStr, CompanyId
@@ -58,29 +62,55 @@ class HandoffRequest(BaseModel):
     transcript: list[dict] = Field(default_factory=list, max_length=200)
 
 
-@router.post("/tickets", status_code=201)
-async def create(body: TicketRequest, response: Response, session: SessionDep, _: ServiceDep,
-                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
+async def _new_ticket(session: AsyncSession, body: TicketRequest,
+                      idempotency_key: str | None) -> tuple[SimpleNamespace, bool]:
+    """(ticket, created); 400 without an Idempotency-Key, 409 for a key used with another request."""
     if not idempotency_key:
         raise HTTPException(400, "Idempotency-Key header is required")
     fields = body.model_dump(exclude={"company"})
     try:
-        ticket, created = await create_for_conversation(session, body.conversation_id, body.channel, body.company,
-                                                         fields, idempotency_key, actor="assistant")
+        return await create_for_conversation(session, body.conversation_id, body.channel, body.company, fields,
+                                             idempotency_key, actor="assistant")
     except IdempotencyConflict:
         raise HTTPException(409, "Idempotency-Key was used with a different request") from None
+
+
+async def create(body: TicketRequest, response: Response, session: SessionDep, _: ServiceDep,
+                 idempotency_key: Annotated[str | None, Header(max_length=200)] = None) -> dict:
+    ticket, created = await _new_ticket(session, body, idempotency_key)
     if not created:
         response.status_code = 200
     return as_dict(ticket, history=True)
 
 
-@router.get("/conversations/{conversation_id}/tickets")
+async def _create_lean(request: Request, inputs: RouteInputs) -> Response:
+    """`create` without FastAPI's per-request dependency solving (gateway/lean_route.py)."""
+    values = await inputs.read(request, require_service_token)
+    async with request.app.state.sessionmaker() as session:
+        ticket, created = await _new_ticket(session, values["body"], values["idempotency_key"])
+    return ORJSONResponse(as_dict(ticket, history=True), status_code=201 if created else 200)
+
+
 async def tickets_of(session: SessionDep, _: ServiceDep,
                      conversation_id: Annotated[str, Path(pattern=CONVERSATION_PATTERN)],
                      ticket_no: Annotated[str | None, Query(pattern=TICKET_PATTERN)] = None) -> dict:
     """The customer's tickets (newest five), or the one numbered when it is theirs: opened by this channel
     identity, or with a contact phone the customer has proved on this conversation."""
     return {"tickets": [as_dict(t, history=True) for t in await of_conversation(session, conversation_id, ticket_no)]}
+
+
+async def _tickets_of_lean(request: Request, inputs: RouteInputs) -> Response:
+    """`tickets_of` without FastAPI's per-request dependency solving."""
+    values = await inputs.read(request, require_service_token)
+    async with request.app.state.sessionmaker() as session:
+        tickets = await of_conversation(session, values["conversation_id"], values["ticket_no"])
+    return ORJSONResponse({"tickets": [as_dict(t, history=True) for t in tickets]})
+
+
+# The action server's calls on every customer visit: served lean, documented (OpenAPI) by the endpoints above.
+router.add_api_route("/tickets", create, methods=["POST"], status_code=201, route_class_override=lean(_create_lean))
+router.add_api_route("/conversations/{conversation_id}/tickets", tickets_of, methods=["GET"],
+                     route_class_override=lean(_tickets_of_lean))
 
 
 class Verification(BaseModel):

@@ -8,20 +8,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request, Response
+from fastapi.responses import ORJSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway import events, handoffs
-from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep, current_agent
+from gateway.api.deps import RedisDep, ServiceDep, SessionDep, SettingsDep, current_agent, require_service_token
 from gateway.bindings import current_bindings
 from gateway.clock import now
+from gateway.lean_route import RouteInputs, lean
+from gateway.notices import lookup as notice_lookup
 from gateway.notices import render, service
-from gateway.notices.areas import Place, parse_place, place_in_answer
+from gateway.notices.areas import parse_place
 from gateway.notices.models import Notice
 from gateway.security import service_token_valid
 from gateway.strict_json import StrictJSONRoute
@@ -252,7 +255,6 @@ async def public_notices(session: SessionDep, utility: Utility | None = None,
     return {"notices": [public_view(n) for n in found]}
 
 
-@internal_router.get("")
 async def lookup(session: SessionDep, _: ServiceDep, utility: Utility | None = None,
                  place: Annotated[str | None, Query(max_length=300)] = None,
                  conversation_id: Annotated[str | None, Query(pattern=CONVERSATION_PATTERN)] = None,
@@ -261,29 +263,17 @@ async def lookup(session: SessionDep, _: ServiceDep, utility: Utility | None = N
                  known: bool = True) -> dict:
     """The place the customer named (a sentence is searched for it), else with known=true the addresses on their
     tickets and subscriptions; the notices concerning it, each as text and as speech."""
-    at = now()
-    said = place_in_answer(place) if place else None
-    candidates: list[tuple[str, str, Place]] = [(said.text, "said", said)] if said else []
-    if not candidates and known and conversation_id:
-        candidates = [(k.address, k.source, k.place) for k in await service.known_places(session, conversation_id)]
-    if not candidates:
-        return {"place": None, "notices": []}
-    company = company if company in companies() else None
-    for address, source, where in candidates:
-        matches = await service.for_place(session, where, utility=utility, company=company,
-                                          within_hours=within_hours, at=at)
-        if matches or source == "said":
-            return {"place": {"text": where.text, "address": address, "source": source},
-                    "notices": [_internal_view(m, at) for m in matches]}
-    address, source, where = candidates[0]
-    return {"place": {"text": where.text, "address": address, "source": source}, "notices": []}
+    return await notice_lookup.lookup(session, utility=utility, place=place, conversation_id=conversation_id,
+                                      company=company, within_hours=within_hours, known=known)
 
 
-def _internal_view(match: service.Match, at: datetime) -> dict[str, Any]:
-    snap = service.snapshot(match.notice)
-    starts_in = (match.notice.starts_at - at) / timedelta(hours=1)
-    return {"id": match.notice.id, "utility": match.notice.utility, "company": match.notice.company,
-            "kind": match.notice.kind, "area": match.area, "coverage": match.coverage.value, "active": match.active,
-            "starts_in_hours": round(starts_in, 1), "starts_at": snap["starts_at"], "ends_at": snap["ends_at"],
-            "restored_at": snap["restored_at"], "text": render.customer_text(snap, match.area),
-            "speech": render.spoken_text(snap, at, match.area)}
+async def _lookup_lean(request: Request, inputs: RouteInputs) -> Response:
+    """`lookup` without FastAPI's per-request dependency solving (gateway/lean_route.py)."""
+    values = await inputs.read(request, require_service_token)
+    async with request.app.state.sessionmaker() as session:
+        return ORJSONResponse(await notice_lookup.lookup(
+            session, utility=values["utility"], place=values["place"], conversation_id=values["conversation_id"],
+            company=values["company"], within_hours=values["within_hours"], known=values["known"]))
+
+
+internal_router.add_api_route("", lookup, methods=["GET"], route_class_override=lean(_lookup_lean))

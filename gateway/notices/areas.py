@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 CJK = "\u4e00-\u9fff"
 LEVELS = ("district", "street", "road", "estate", "village")   # coarse to fine (estate and village: same rank)
@@ -160,9 +161,11 @@ def _components(tidy: str) -> tuple[dict[str, str], int]:
     return found, pos
 
 
+@lru_cache(maxsize=4096)
 def parse_place(text: str, *, strict: bool = False) -> Place | None:
     """The place an address names. strict (a piece of a sentence): only what a suffix marks as a place (区, 街道,
-    路, 村, 小区, 花园…); otherwise (an answer to "which 小区?", a notice's area) a bare name is a place too."""
+    路, 村, 小区, 花园…); otherwise (an answer to "which 小区?", a notice's area) a bare name is a place too.
+    Remembered (a Place never changes): every notice lookup reads the published notices' areas again."""
     tidy = _TAIL.sub("", _LEAD.sub("", normalise(text)))
     if not tidy:
         return None

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select
+from sqlalchemy import Connection, Integer, Row, Select, String, bindparam, func, literal_column, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.clock import now
@@ -199,16 +199,24 @@ def recently_restored(notice: Notice, at: datetime, hours: float = RESTORED_SHOW
 _NOTICES = Notice.__table__
 
 
-def _published(connection: Connection, utility: str | None, company: str | None, at: datetime) -> list[Row]:
-    since = at - timedelta(days=1)
-    query = select(_NOTICES).where(_NOTICES.c.status == "published",
-                                   or_(_NOTICES.c.ends_at.is_(None), _NOTICES.c.ends_at > since,
-                                       _NOTICES.c.restored_at > since)).order_by(_NOTICES.c.starts_at, _NOTICES.c.id)
-    if utility:
-        query = query.where(_NOTICES.c.utility == utility)
-    if company:
-        query = query.where(_NOTICES.c.company == company)
-    return list(connection.execute(query).all())
+def _published_statement(by_utility: bool, by_company: bool) -> Select:
+    query = select(_NOTICES).where(_NOTICES.c.status == "published", or_(
+        _NOTICES.c.ends_at.is_(None), _NOTICES.c.ends_at > bindparam("since"), _NOTICES.c.restored_at > bindparam("since")))
+    if by_utility:
+        query = query.where(_NOTICES.c.utility == bindparam("utility"))
+    if by_company:
+        query = query.where(_NOTICES.c.company == bindparam("company"))
+    return query.order_by(_NOTICES.c.starts_at, _NOTICES.c.id)
+
+
+# built once (their SQL compiled once per dialect): the assistant asks on every fault report
+_PUBLISHED = {(u, c): _published_statement(u, c) for u in (False, True) for c in (False, True)}
+
+
+def published_rows(connection: Connection, utility: str | None, company: str | None, at: datetime) -> list[Row]:
+    """published(), on a connection."""
+    query = _PUBLISHED[bool(utility), bool(company)]
+    return list(connection.execute(query, {"since": at - timedelta(days=1), "utility": utility, "company": company}))
 
 
 async def published(session: AsyncSession, utility: str | None = None, company: str | None = None,
@@ -216,7 +224,7 @@ async def published(session: AsyncSession, utility: str | None = None, company: 
     """Published notices not over a day ago (or restored within a day), of one utility and company if given: rows
     with a Notice's fields, read with Core statements where the chat path reads (gateway/turn_store.py; the
     assistant asks on every fault report)."""
-    return await turns_for(session).read(_published, utility, company, at or now())
+    return await turns_for(session).read(published_rows, utility, company, at or now())
 
 
 @dataclass(frozen=True)
@@ -239,14 +247,19 @@ def match_notice(notice: Notice, place: Place, at: datetime, within_hours: float
     return Match(notice, area, best[1], is_active(notice, at))
 
 
+def matching(notices: list[Row], place: Place, at: datetime, within_hours: float) -> list[Match]:
+    """Of the published notices, those concerning the place: active ones first, then coming ones by start, then
+    recently restored."""
+    found = [m for n in notices if (m := match_notice(n, place, at, within_hours)) is not None]
+    found.sort(key=lambda m: (m.notice.kind == "restored", not m.active, m.notice.starts_at))
+    return found
+
+
 async def for_place(session: AsyncSession, place: Place, *, utility: str | None = None, company: str | None = None,
                     within_hours: float = 24, at: datetime | None = None) -> list[Match]:
     """Notices concerning the place: active ones first, then coming ones by start, then recently restored."""
     at = at or now()
-    found = [m for n in await published(session, utility, company, at)
-             if (m := match_notice(n, place, at, within_hours)) is not None]
-    found.sort(key=lambda m: (m.notice.kind == "restored", not m.active, m.notice.starts_at))
-    return found
+    return matching(await published(session, utility, company, at), place, at, within_hours)
 
 
 # -- places known for a customer -------------------------------------------------------------------------------
@@ -258,37 +271,56 @@ class KnownPlace:
     place: Place = field(compare=False)
 
 
-def _known_addresses(connection: Connection, conversation_id: str | None, phone: str | None) -> list[tuple[str, str]]:
-    clauses = []
-    conversation = connection.execute(select(Conversation.customer_key, Conversation.verified_phone).where(
-        Conversation.id == conversation_id)).first() if conversation_id else None
-    if conversation is not None:
-        clauses.append(Ticket.customer_key == conversation.customer_key)
-        phone = phone or conversation.verified_phone
-    if phone:
-        clauses.append(Ticket.contact_phone == phone)
-    addresses: list[tuple[str, str]] = []
-    if clauses:
-        rows = connection.scalars(select(Ticket.address).where(or_(*clauses), Ticket.address.is_not(None))
-                                  .order_by(Ticket.id.desc()).limit(5))
-        addresses += [(a, "ticket") for a in rows if a]
-    if conversation_id:
-        rows = connection.scalars(select(NoticeSubscription.address).where(
-            NoticeSubscription.conversation_id == conversation_id, NoticeSubscription.cancelled_at.is_(None)))
-        addresses += [(a, "subscription") for a in rows]
-    return addresses
+_TICKETS = Ticket.__table__
+_CONVERSATIONS = Conversation.__table__
+_SUBSCRIPTIONS = NoticeSubscription.__table__
+
+
+def _of_conversation(value: Any) -> Any:
+    return select(value).where(_CONVERSATIONS.c.id == bindparam("conversation_id")).scalar_subquery()
+
+
+def _known_statement() -> Select:
+    """The addresses on the customer's tickets (this channel identity, or the phone given, else the one proved on
+    the conversation), newest five, then those of their subscriptions: one statement."""
+    phone = func.coalesce(bindparam("phone", type_=String()),
+                          _of_conversation(func.nullif(_CONVERSATIONS.c.verified_phone, "")))
+    newest = select(_TICKETS.c.address, _TICKETS.c.id).where(
+        or_(_TICKETS.c.customer_key == _of_conversation(_CONVERSATIONS.c.customer_key), _TICKETS.c.contact_phone == phone),
+        _TICKETS.c.address.is_not(None)).order_by(_TICKETS.c.id.desc()).limit(5).subquery()
+    tickets = select(newest.c.address, literal_column("'ticket'", String()).label("source"),
+                     literal_column("0", Integer()).label("part"), (-newest.c.id).label("position"))
+    subscriptions = select(_SUBSCRIPTIONS.c.address, literal_column("'subscription'", String()),
+                           literal_column("1", Integer()), _SUBSCRIPTIONS.c.id).where(
+        _SUBSCRIPTIONS.c.conversation_id == bindparam("conversation_id"), _SUBSCRIPTIONS.c.cancelled_at.is_(None))
+    both = union_all(tickets, subscriptions).subquery()
+    return select(both.c.address, both.c.source).order_by(both.c.part, both.c.position)
+
+
+_KNOWN = _known_statement()
+
+
+def known_addresses(connection: Connection, conversation_id: str | None, phone: str | None) -> list[tuple[str, str]]:
+    """(address, "ticket" | "subscription") the customer gave before, on a connection."""
+    rows = connection.execute(_KNOWN, {"conversation_id": conversation_id or None, "phone": phone or None})
+    return [(address, source) for address, source in rows if address or source == "subscription"]
+
+
+def places_of(addresses: list[tuple[str, str]]) -> list[KnownPlace]:
+    """The addresses that name a place, each place once (its first address)."""
+    known: list[KnownPlace] = []
+    for address, source in addresses:
+        place = parse_place(address)
+        if place is not None and all(k.place.key != place.key for k in known):
+            known.append(KnownPlace(address, source, place))
+    return known
 
 
 async def known_places(session: AsyncSession, conversation_id: str | None = None,
                        phone: str | None = None) -> list[KnownPlace]:
     """Addresses the customer gave before: their tickets (this channel identity, or a phone they proved or call
     from), newest first, then their subscriptions."""
-    known: list[KnownPlace] = []
-    for address, source in await turns_for(session).read(_known_addresses, conversation_id, phone):
-        place = parse_place(address)
-        if place is not None and all(k.place.key != place.key for k in known):
-            known.append(KnownPlace(address, source, place))
-    return known
+    return places_of(await turns_for(session).read(known_addresses, conversation_id, phone))
 
 
 MAX_SPOKEN_NOTICES = 2

@@ -26,6 +26,10 @@ BODIES = [
     (b'{"text": "hi"}', "text/plain"),
     (b'{"text": "hi"}', "application/problem+json; charset=utf-8"),
     (b'{"text": "hi"}', None),
+    (b"null", "application/json"),                       # FastAPI: the body is missing
+    (b'{"text": "hi"}', ""),                             # an empty content type: JSON, as none at all
+    (b'{"text": "hi"}', "application/vnd/x+json"),      # two slashes: not JSON (email.message reads text/plain)
+    (b'{"text": "hi"}', "APPLICATION/JSON ; charset=utf-8"),
 ]
 
 
@@ -48,7 +52,7 @@ def client() -> TestClient:
 
 @pytest.mark.parametrize(("body", "content_type"), BODIES)
 def test_the_same_answer_as_fastapi(client: TestClient, body: bytes, content_type: str | None) -> None:
-    headers = {"Content-Type": content_type} if content_type else {}
+    headers = {"Content-Type": content_type} if content_type is not None else {}
     expected = client.post("/fastapi", content=body, headers=headers)
     got = client.post("/lean", content=body, headers=headers)
     assert (got.status_code, got.json()) == (expected.status_code, expected.json())

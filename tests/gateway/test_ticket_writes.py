@@ -9,11 +9,13 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
+from core import ids
+from gateway.clock import CHINA, now
 from gateway.db import make_engine, make_sessionmaker
 from gateway.migrate import upgrade
-from gateway.models import AuditRecord, Conversation, Ticket
+from gateway.models import AuditRecord, Conversation, IdempotencyRecord, Ticket, TicketCounter
 from gateway.tickets import IdempotencyConflict, as_dict, create_for_conversation, of_conversation
 
 
@@ -83,3 +85,27 @@ async def test_a_customer_reads_only_their_own_tickets(sessionmaker) -> None:
     assert [t.ticket_no for t in listed] == [second.ticket_no, first.ticket_no]
     assert [t.ticket_no for t in named] == [first.ticket_no] and named[0].history[0].note == "创建工单"
     assert not_mine == [] and unknown == []
+
+
+async def test_numbers_past_9999_and_the_rows_written_with_the_ticket(sessionmaker) -> None:
+    """The day's counter past four digits reads as ids.ticket_no writes it (PostgreSQL formats it in SQL); the
+    first event, the idempotency key and the audit record carry the ticket's own time."""
+    conversation = f"web:tw-{uuid.uuid4().hex[:8]}"
+    prefix = ids.ticket_prefix("repair", now().astimezone(CHINA).date())
+    async with sessionmaker() as session:
+        counted = await session.scalar(select(TicketCounter.last).where(TicketCounter.prefix == prefix))
+        await session.execute(delete(TicketCounter).where(TicketCounter.prefix == prefix))
+        session.add(TicketCounter(prefix=prefix, last=9999))
+        await session.commit()
+    ticket, _ = await create(sessionmaker, conversation, f"{conversation}:k")
+    assert ticket.ticket_no == ids.ticket_no(prefix, 10000) == f"{prefix}-10000"
+    async with sessionmaker() as session:      # the day's count as it was, for the tests after this one
+        await session.execute(delete(TicketCounter).where(TicketCounter.prefix == prefix))
+        if counted is not None:
+            session.add(TicketCounter(prefix=prefix, last=counted))
+        await session.commit()
+        key = await session.get(IdempotencyRecord, f"{conversation}:k")
+        audit = (await session.scalars(select(AuditRecord).where(AuditRecord.target == ticket.ticket_no))).one()
+    assert key is not None and key.ticket_id == ticket.id and key.created_at == ticket.created_at
+    assert (audit.actor, audit.action, audit.detail, audit.at) == ("assistant", "ticket.create", None, ticket.created_at)
+    assert ticket.history[0].at == ticket.created_at == ticket.updated_at
