@@ -34,6 +34,8 @@ _PATTERNS: dict[Hazard, list[str]] = {
         r"(漏气|泄漏|泄露|跑气|冒气|嘶嘶)",
         r"(燃气|煤气|天然气|气)管.{0,6}(破|断|裂|漏)", r"闻到.{0,6}(臭鸡蛋|气)味",
         r"燃气报警器.{0,4}(响|叫|报警)", r"(漏|泄)(煤|燃|天然)?气",
+        # 燃气漏了, 煤气罐好像在漏: the leak said after the gas (热水器漏水 is water, not gas)
+        r"(燃气|煤气|天然气|液化气|煤气罐|液化气罐|气罐|燃气灶|燃气表|气表|气阀|阀门)(好像|可能|有点|一直|在)*漏(?![水电])",
     ],
     Hazard.FIRE: [
         r"(着火|起火|失火|火灾|冒烟|烧起来|爆炸|炸了)", r"(燃气灶|煤气罐|燃气表|热水器|电表箱|配电箱|变压器).{0,6}(着|起|冒)火",
@@ -68,3 +70,14 @@ def detect_hazard(text: str) -> Hazard | None:
         if any(_affirmed(m) for p in patterns for m in p.finditer(compact)):
             return hazard
     return None
+
+
+# 如果闻到燃气味怎么办, 万一燃气泄漏了打什么电话: a danger imagined, not reported. It still gets the safety advice
+# first; no emergency ticket is raised and no agent called until the customer says it is happening now.
+_IMAGINED = re.compile(r"如果|要是|万一|假如|假设|一旦|的话")
+
+
+def imagined(text: str) -> bool:
+    """The danger is named as a condition (如果…, 万一…, …的话), not as something happening."""
+    return _IMAGINED.search(re.sub(r"\s+", "", text or "")) is not None
+

@@ -19,13 +19,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.extmath import softmax
 
 from core.spelling import corrected
+from knowledge.colloquial import with_handbook_words
 from knowledge.model import Entry
 from knowledge.segment import words
 
 
 def normalise(text: str) -> str:
-    """Width, case and spaces evened out; typos and homophones read as the word meant (燃汽, 点费, 头诉)."""
-    text = corrected(unicodedata.normalize("NFKC", text or "").lower())
+    """Width, case and spaces evened out; typos and homophones read as the word meant (燃汽, 点费, 头诉); everyday
+    phrases followed by the handbook's words for them (knowledge/colloquial.py)."""
+    text = with_handbook_words(corrected(unicodedata.normalize("NFKC", text or "").lower()))
     return re.sub(r"\s+", " ", text).strip()
 
 

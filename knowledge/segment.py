@@ -13,6 +13,7 @@ from pathlib import Path
 import jieba
 
 from core.spelling import corrected
+from knowledge.colloquial import with_handbook_words
 
 DICTIONARY_DIR = Path(__file__).resolve().parent.parent / "bot" / "jieba_dict"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -48,7 +49,7 @@ def words(text: str) -> list[str]:
 
 
 def search_tokens(text: str) -> list[str]:
-    text = corrected(text.lower())
+    text = with_handbook_words(corrected(text.lower()))
     tokens = [w for w in segmenter().lcut_for_search(text) if _WORD.search(w) and w not in STOPWORDS]
     tokens.extend([w for w in tokens if w in domain_terms()])
     for run in _CJK_RUN.findall(_FILLER.sub(" ", text)):

@@ -32,7 +32,13 @@ from bot.actions.tracker_view import (
     latest_text,
     latest_topic,
 )
-from bot.components.message_kind_patterns import asks_several, asks_something, followup_in_context, has_own_topic
+from bot.components.message_kind_patterns import (
+    asks_several,
+    asks_something,
+    compares_with_general,
+    followup_in_context,
+    has_own_topic,
+)
 from core.turns import UnansweredReason
 from knowledge.companies import companies, companies_in_text, company_in_text
 from knowledge.fraud import mentions_suspicious_payment
@@ -59,6 +65,7 @@ MAX_PARTS = 3
 SEVERAL_PARTS = 2   # a message asking several questions, with close topics: the two closest are answered
 CONTEXT_CHARS = 30  # of the clauses that ask nothing, kept with each asking clause as its topic
 _CLAUSE = re.compile(r"[，,。；;！!\s]+")
+GENERAL_RATIO = 0.4  # the general rule's relevance, against the best, to be given beside a company's rule
 FORM_BUSINESS = {"repair_form": "报修", "installation_form": "报装", "complaint_form": "投诉"}
 
 
@@ -107,6 +114,14 @@ def answer_followup(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
                                           admit_ignorance=False)
 
 
+def _unsuspicious_questions(question: str) -> str:
+    """The sentences of a message that ask something and mention no suspicious way to pay: answered after the
+    warning; empty when the whole message is about the suspicious request."""
+    sentences = [s for s in re.findall(r"[^？?。！!]+[？?。！!]*", question) if len(s.strip()) >= 4]
+    kept = [s for s in sentences if (asks_something(s) or s.rstrip()[-1] in "？?") and not mentions_suspicious_payment(s)]
+    return "".join(kept) if kept and len(kept) < len(sentences) else ""
+
+
 def _topic(entry: Entry) -> str | None:
     """The form an entry's topic belongs to: its intent, or for a time-limit answer its business."""
     if entry.intent in FORM_OFFERS:
@@ -126,6 +141,13 @@ def _utility_part(decision: Decision) -> list[Entry]:
 
 
 class ActionAnswerKnowledge(Action):
+    def __init__(self, *, offer_forms: bool = True, intent_for: dict[str, str] | None = None) -> None:
+        # offer_forms False where a ticket was just raised for the same thing (an emergency): no 登记报修 button.
+        # intent_for: the topic to steer each utility's part by, where it differs from the message's (a gas leak
+        # and a power cut in one question: the gas emergency and the electricity repair).
+        self.offer_forms = offer_forms
+        self.intent_for = intent_for or {}
+
     def name(self) -> str:
         return "action_answer_knowledge"
 
@@ -159,9 +181,14 @@ class ActionAnswerKnowledge(Action):
 
         if mentions_suspicious_payment(question):
             dispatcher.utter_message(text=fraud_warning(knowledge_base()))
-            return _clear_pending()
+            question = _unsuspicious_questions(question)   # 电费有哪些交费方式？是不是要办专门的银行卡？
+            if not question:
+                return _clear_pending()
+            said = question
+        else:
+            said = None
 
-        events = self.answer(dispatcher, tracker, question, question_intent) or []
+        events = self.answer(dispatcher, tracker, question, question_intent, said=said) or []
         answered = [knowledge_base().by_id[e["value"]] for e in events
                     if e.get("event") == "slot" and e.get("name") == "kb_last_entry" and e.get("value")]
         if answered:
@@ -169,16 +196,18 @@ class ActionAnswerKnowledge(Action):
         return events
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
-               intent: str | None, *, admit_ignorance: bool = True) -> list[EventType] | None:
+               intent: str | None, *, admit_ignorance: bool = True, said: str | None = None) -> list[EventType] | None:
         """Answers, offers choices or admits ignorance; with admit_ignorance=False sends nothing when nothing
-        fits and returns None."""
+        fits and returns None. said: the customer's words to read the utilities and companies from, when only
+        part of the message is answered (default: the whole message)."""
+        said = latest_text(tracker) if said is None else said
         # A question asked inside a form is about that form's topic (你们一般多久能上门？ in the repair form).
         form = (tracker.active_loop or {}).get("name")
         hint = latest_topic(tracker) or TRIGGER_INTENTS.get(form or "") or intent
         business = latest_entity(tracker, "business") or FORM_BUSINESS.get(form or "") or tracker.get_slot("business")
         company = conversation_company(tracker)
-        named = utilities_in_text(latest_text(tracker))
-        named_companies = companies_in_text(latest_text(tracker))
+        named = utilities_in_text(said)
+        named_companies = companies_in_text(said)
         if len(named_companies) > 1:  # 天富热电的投诉多久答复？国家电网那边呢？: one labelled part for each company
             events = self._per_company(dispatcher, question, hint, business, named_companies,
                                        [utility_code(u) for u in named], admit_ignorance)
@@ -186,7 +215,9 @@ class ActionAnswerKnowledge(Action):
             events = self._per_utility(dispatcher, question, hint, business, company,
                                        [utility_code(u) for u in named], admit_ignorance)
         else:
-            utility = utility_code(latest_entity(tracker, "utility") or (named[0] if named else None)
+            # the NLU read the utility from the whole message; a part answered alone goes by its own words
+            recognised = latest_entity(tracker, "utility") if said == latest_text(tracker) else None
+            utility = utility_code(recognised or (named[0] if named else None)
                                    or tracker.get_slot("utility"))
             if company and utility and utility not in companies()[company].utilities:
                 return self._not_served(dispatcher, question, utility, business, hint, company)
@@ -194,16 +225,20 @@ class ActionAnswerKnowledge(Action):
                                                  company=company)
             if decision.outcome is Outcome.NOTHING and not admit_ignorance:
                 return None
-            more = self._other_questions(latest_text(tracker) if decision.outcome is Outcome.ASK_ENTRY else question,
+            more = self._other_questions(said if decision.outcome is Outcome.ASK_ENTRY else question,
                                          decision, utility, business, hint, company)
-            if more and decision.outcome is Outcome.ASK_ENTRY:
+            beside = self._general_beside(question, decision, utility, business, hint, named_companies)
+            if beside is not None:
+                # 天富热电的投诉多久答复？跟一般规范里的一样吗？: the company's rule and the other one, each labelled
+                events = self._say(dispatcher, [decision.entry, beside], question) + _clear_pending()
+            elif more and decision.outcome is Outcome.ASK_ENTRY:
                 # 多久给答复，多久能来施工？ with two close topics: the answer to each question, not a menu
                 events = self._say(dispatcher, more, question) + _clear_pending()
             elif more:  # 计划停电和事故停电有啥区别？计划停电提前几天通知？ — one part for each question asked
                 events = self._say(dispatcher, [decision.entry, *more], question) + _clear_pending()
             else:
                 events = self._respond(dispatcher, decision, question, intent)
-        if events is not None and company_in_text(latest_text(tracker)):
+        if events is not None and company_in_text(said):
             events.append(SlotSet(COMPANY_SLOT, company))  # 天富的电: the conversation is bound from now on
         return events
 
@@ -252,6 +287,21 @@ class ActionAnswerKnowledge(Action):
             return found[:SEVERAL_PARTS] if len(found) >= SEVERAL_PARTS else [h.entry for h in decision.hits[:SEVERAL_PARTS]]
         return found[:MAX_PARTS - 1]
 
+    @staticmethod
+    def _general_beside(question: str, decision: Decision, utility: str | None, business: str | None,
+                        intent: str | None, named: list[str]) -> Entry | None:
+        """For a message that names one company and asks whether its rule is the same as the general one (or
+        another supplier's): the best entry on the same topic from a document not of that company."""
+        if len(named) != 1 or decision.outcome is not Outcome.ANSWER or not compares_with_general(question):
+            return None
+        top = decision.entry
+        if top.company != named[0]:
+            return None
+        hits = knowledge_search().rank(with_focus(question), utility=utility or top.utility, business=business,
+                                       intent=intent)
+        return next((h.entry for h in hits if h.entry.company != top.company and h.entry.intent == top.intent
+                     and h.entry.utility in (top.utility, "all") and h.score >= GENERAL_RATIO * hits[0].score), None)
+
     def _per_company(self, dispatcher: CollectingDispatcher, question: str, intent: str | None, business: str | None,
                      named: list[str], utilities: list[str | None], admit_ignorance: bool) -> list[EventType] | None:
         """Each named company's rule, labelled: the best entry of that company's documents (or, when it has none on
@@ -276,7 +326,7 @@ class ActionAnswerKnowledge(Action):
             # 燃气客服热线和95598: the company a message names binds only the utilities it serves
             serving = company if company and utility in companies()[company].utilities else None
             decision = knowledge_search().decide(with_focus(question), utility=utility, business=business,
-                                                 intent=intent, company=serving)
+                                                 intent=self.intent_for.get(utility or "", intent), company=serving)
             if decision.outcome is not Outcome.NOTHING:
                 entries += [e for e in _utility_part(decision) if e not in entries]
         return self._parts_or_nothing(dispatcher, entries, question, admit_ignorance)
@@ -324,14 +374,13 @@ class ActionAnswerKnowledge(Action):
     def _choice_title(entry: Entry) -> str:
         return f"{entry.utility_label}：{entry.title}" if entry.utility_label else entry.title
 
-    @staticmethod
-    def _say(dispatcher: CollectingDispatcher, entries: list[Entry], question: str | None = None) -> list[EventType]:
+    def _say(self, dispatcher: CollectingDispatcher, entries: list[Entry], question: str | None = None) -> list[EventType]:
         """The answer (one labelled part per entry), the anti-fraud line under payment answers, then the form
         the topic offers."""
         parts = [answer_text(entry, with_company=len(entries) > 1) for entry in entries]
         if any(entry.intent == "ask_payment" for entry in entries):
             parts.append(anti_fraud_reminder(knowledge_base()))
-        offers = {topic for topic in map(_topic, entries) if topic is not None}
+        offers = {topic for topic in map(_topic, entries) if topic is not None} if self.offer_forms else set()
         buttons = []
         if len(offers) == 1:
             prompt, title, payload, _ = FORM_OFFERS[offers.pop()]

@@ -1,5 +1,10 @@
 """Safety first: a danger report gets instructions at once, whatever the conversation was about; then a
-top-priority repair ticket and an immediate handoff. The instructions never depend on the gateway."""
+top-priority repair ticket and an immediate handoff. The instructions never depend on the gateway.
+
+A message that also asks something the safety advice does not answer (燃气漏气和停电报修分别多久到？, a story
+ending in 按规定多久该到现场？) gets the handbook's answer after it. A danger only imagined (如果闻到燃气味怎么办)
+gets the advice and the answer, and a button to report it as happening now, instead of a ticket and an agent.
+"""
 from __future__ import annotations
 
 import logging
@@ -10,13 +15,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.actions.answer_knowledge import ActionAnswerKnowledge
 from bot.actions.create_ticket import grouped_ticket_no, idempotency_key, latest_user_event
-from bot.actions.forms import parse_address, parse_phone
+from bot.actions.forms import parse_address, parse_phone, utilities_in_text
 from bot.actions.gateway_client import GatewayClient, GatewayError, channel_of
 from bot.actions.handoff import handoff_packet, send_handoff
 from bot.actions.knowledge_base import utility_code
 from bot.actions.tracker_view import conversation_company, latest_entity, latest_text
-from core.hazards import Hazard, detect_hazard
+from bot.components.message_kind_patterns import asks_something
+from core.hazards import Hazard, detect_hazard, imagined
 from core.masking import mask_text
 
 logger = logging.getLogger(__name__)
@@ -49,6 +56,8 @@ PENDING = "待补充"
 # Both gateway calls together stay well inside the gateway's own wait for Rasa's reply (10 s): a hanging
 # gateway must not hold back the safety instructions that go out in the same reply.
 EMERGENCY_CALL_SECONDS = 2.5
+LONG_CHARS = 40   # a story around the danger, with a question of its own at the end
+HAPPENING_NOW = {"title": "现在就有危险", "payload": "/report_emergency"}
 
 
 def hazard_of(text: str, utility: str | None) -> Hazard:
@@ -87,6 +96,24 @@ class ActionReportEmergency(Action):
         text = latest_text(tracker) or latest_user_event(tracker).get("text") or ""
         hazard = hazard_of(text, latest_entity(tracker, "utility"))
         dispatcher.utter_message(response=SAFETY_RESPONSES[hazard])
+        if imagined(text):
+            return self._imagined(dispatcher, tracker, text, hazard)
+        events = await self._report(dispatcher, tracker, text, hazard)
+        if _asks_beyond_the_danger(text):
+            events += _answer(dispatcher, tracker, text, hazard) or []
+        return events
+
+    @staticmethod
+    def _imagined(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, hazard: Hazard) -> list[EventType]:
+        events: list[EventType] = [SlotSet("hazard", hazard.value), SlotSet("kb_pending_question", None),
+                                   SlotSet("kb_pending_intent", None)]
+        events += _answer(dispatcher, tracker, text, hazard) or []
+        dispatcher.utter_message(response="utter_emergency_if_happening_now", buttons=[HAPPENING_NOW])
+        return events
+
+    @staticmethod
+    async def _report(dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                      hazard: Hazard) -> list[EventType]:
         utility = emergency_utility(hazard, text, latest_entity(tracker, "utility"))
         client = GatewayClient(timeout_seconds=EMERGENCY_CALL_SECONDS)
         ticket = None
@@ -113,3 +140,19 @@ class ActionReportEmergency(Action):
         if handed_off is None:
             dispatcher.utter_message(response="utter_emergency_handoff_failed", hotline=HOTLINES[utility])
         return events
+
+
+def _asks_beyond_the_danger(text: str) -> bool:
+    """A question the safety advice and the ticket do not answer: about two utilities, or at the end of a story."""
+    if not asks_something(text):
+        return False
+    return len(utilities_in_text(text)) > 1 or len(re.sub(r"\s+", "", text)) >= LONG_CHARS
+
+
+def _answer(dispatcher: CollectingDispatcher, tracker: Tracker, text: str, hazard: Hazard) -> list[EventType] | None:
+    """The handbook's answer to the question asked with the danger, or nothing when no entry fits: for the
+    danger's utility its emergency entry, for another utility named beside it (燃气漏了和停电了) its repair one."""
+    utility = utility_code(emergency_utility(hazard, text, latest_entity(tracker, "utility")))
+    answers = ActionAnswerKnowledge(offer_forms=False, intent_for={utility or "": "report_emergency"})
+    return answers.answer(dispatcher, tracker, text, "report_fault", admit_ignorance=False)
+

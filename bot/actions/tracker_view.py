@@ -6,6 +6,7 @@ from typing import Any
 from rasa_sdk import Tracker
 
 from knowledge.companies import companies, company_in_text
+from knowledge.model import UTILITY_BY_LABEL
 
 COMPANY_SLOT = "company"
 
@@ -19,7 +20,12 @@ def latest_intent(tracker: Tracker) -> str | None:
 
 
 def latest_entity(tracker: Tracker, name: str) -> Any:
-    return next(tracker.get_latest_entity_values(name), None)
+    """The latest message's first value of the entity; for utility only 燃气, 电力 or 供热 (the extractor sometimes
+    tags the 热电 of 天富热电, a company's name, as a utility)."""
+    values = tracker.get_latest_entity_values(name)
+    if name == "utility":
+        values = (value for value in values if value in UTILITY_BY_LABEL)
+    return next(values, None)
 
 
 def latest_kind(tracker: Tracker) -> str | None:

@@ -34,6 +34,7 @@ from bot.components.message_kind_patterns import (
     asks_arrival,
     asks_for_human,
     asks_money,
+    asks_something,
     asks_status,
     has_fault,
     message_kind,
@@ -54,6 +55,7 @@ SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
 # Short replies the classifier confuses with short questions (偷电是违法的吗 read as "are you a bot?", 窃点是啥意思
 # as "yes"): a question that names a utility topic is none of them.
 MISREAD_SHORT = SMALL_TALK | {"bot_challenge"}
+PARTING = frozenset({"greet", "goodbye", "thank"})   # none of them asks how long or how much
 MIN_QUESTION_CHARS = 5
 KIND_KEY, TOPIC_KEY = "message_kind", "asked_about"
 
@@ -65,13 +67,15 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
     if intent in MISREAD_SHORT and kind is Kind.QUESTION and len(text.strip()) >= MIN_QUESTION_CHARS \
             and names_a_utility_topic(text):
         return ("ask_fee" if asks_money(text) else QUESTION_INTENT), None
+    if intent in PARTING and kind is Kind.QUESTION and asks_something(text) and about_utilities(text):
+        return QUESTION_INTENT, None   # 那个我提了意见嗯然后大概多久会有人核实啊 taken for a goodbye: it asks how long
     if intent in KEPT or intent == "request_human" and asks_for_human(text):
         return intent, None
     if intent == "report_emergency":
         # The classifier alone; the hazard override, which runs next, restores every named danger.
         if not about_utilities(text):
             return "out_of_scope", None
-        return (QUESTION_INTENT if kind is Kind.QUESTION else intent), None
+        return (QUESTION_INTENT if kind in (Kind.QUESTION, Kind.FOLLOWUP) else intent), None
     if not about_utilities(text):
         return "out_of_scope", None
     if kind is Kind.FOLLOWUP:

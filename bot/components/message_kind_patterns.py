@@ -30,7 +30,7 @@ _ASKS = re.compile(
     r"要不要|需不需要|用不用|会不会|是不是|是否|有没有|算不算|"
     r"怎么|咋|如何|什么|啥|哪些|哪里|哪儿|哪个|哪种|谁|为什么|为啥|规定|按规定|一般|标准")
 # Only the form of a question: "能帮我报修吗" is a polite request.
-_POLITE = re.compile(r"能不能|可不可以|可以吗|行不行|行吗|[吗嘛么][？?。！!\s]*$|[吗嘛][，,]|[？?]|"
+_POLITE = re.compile(r"能不能|可不可以|可以吗|行不行|行吗|[吗嘛么][？?。！!\s]*$|[吗嘛][，,\s]|[？?]|"
                      r"[会能要是算有][^，,。]{0,14}不[？?。！!\s]*$")
 # Not questions: 不知道什么原因, 暖气怎么不热了 (a report of a fault, said with a question word).
 _NOT_ASKING = re.compile(r"不知道?(?:是|为)?(?:什么|啥|怎么)|什么原因|啥原因|怎么回事|咋回事|"
@@ -120,8 +120,18 @@ def is_question(text: str) -> bool:
     return asks_something(text) or bool(_POLITE.search(_NOT_ASKING.sub("", text)))
 
 
+# 电工说可以帮我把表调慢, 说有客户经理上门帮忙办: someone else's offer retold, not the customer's request
+_REPORTED = re.compile(r"(?<![你您])说|讲|告诉我|听人|听别人|声称")
+_CLAUSES = re.compile(r"[，,。；;！!？?]")
+
+
 def is_request(text: str) -> bool:
-    return bool(_REQUEST.search(_plain(text)))
+    """Asks to have something done (帮我报修, 我要投诉); a request retold from someone else (他说可以帮我…) is not."""
+    for clause in _CLAUSES.split(_plain(text)):
+        match = _REQUEST.search(clause)
+        if match and not _REPORTED.search(clause[:match.start()]):
+            return True
+    return False
 
 
 def has_fault(text: str) -> bool:
@@ -249,3 +259,15 @@ _CLAUSE = re.compile(r"[，,？?。；;！!\s]+")
 def asks_several(text: str) -> bool:
     """Two or more clauses that each ask something (你们多久给答复，多久能来施工？): a message with several questions."""
     return sum(1 for clause in _CLAUSE.split(_plain(text)) if clause and asks_something(clause)) >= 2
+
+
+# 天富热电的电力投诉多久答复？跟一般电力服务规范里的一样吗？: the company's rule, and beside it the general one
+_GENERAL = re.compile(r"一般|通用|普通|别的|其他|国家|行业|统一")
+_COMPARES = re.compile(r"一样|相同|不同|区别|差别|差不多|有啥不|有什么不|比较|相比|对比")
+
+
+def compares_with_general(text: str) -> bool:
+    """The message asks whether a company's rule is the same as the general (or another) one."""
+    text = _plain(text)
+    return bool(_COMPARES.search(text)) and bool(_GENERAL.search(text))
+

@@ -10,6 +10,8 @@ from core.hazards import Hazard, detect_hazard
     ("漏气了快来", Hazard.GAS_LEAK),
     ("燃气管子裂了在嘶嘶响", Hazard.GAS_LEAK),
     ("燃气报警器一直在叫", Hazard.GAS_LEAK),
+    ("家里燃气漏了", Hazard.GAS_LEAK),
+    ("煤气罐好像在漏", Hazard.GAS_LEAK),
     ("我妈洗澡时热水器旁边头晕恶心", Hazard.POISONING),
     ("家里老人好像煤气中毒了", Hazard.POISONING),
     ("燃气灶着火了", Hazard.FIRE),
@@ -26,6 +28,7 @@ def test_dangers_are_recognised(text: str, hazard: Hazard) -> None:
 @pytest.mark.parametrize("text", [
     "燃气费怎么交", "没有煤气味了", "不是漏气 是表坏了", "燃气灶打不着火", "燃气报警器怎么安装",
     "电表不走字", "暖气不热", "停电通知在哪看", "家里气味很重", "轮胎漏气了附近哪有补胎的",
+    "燃气热水器漏水了", "燃气没漏 就是打不着火",
 ])
 def test_ordinary_messages_are_not_emergencies(text: str) -> None:
     assert detect_hazard(text) is None

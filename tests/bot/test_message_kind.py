@@ -31,6 +31,13 @@ from bot.components.message_kind_patterns import Kind, about_utilities, followup
     ("如果是高压用户的话呢", Kind.FOLLOWUP),
     ("燃气报装的话要带什么材料", Kind.QUESTION),
     ("如果燃气表坏了怎么办", Kind.BOTH),
+    # someone else's offer retold is no request of the customer's
+    ("邻居说有人能帮我把电表改慢 这样是不是违法", Kind.QUESTION),
+    ("营业员讲可以帮忙代办过户，这个收钱吗？", Kind.QUESTION),
+    ("师傅说帮我登记了，今天能来吗", Kind.QUESTION),
+    ("你说 帮我报个修", Kind.REQUEST),
+    # 吗 in the middle, before an alternative
+    ("报修以后 当天会来人吗 还是得等明天", Kind.QUESTION),
 ])
 def test_the_kind_of_message(text: str, kind: Kind) -> None:
     assert message_kind(text) is kind
@@ -76,6 +83,7 @@ def test_requests_with_nothing_for_a_utility_are_not_about_us() -> None:
     ("家里没电了 你们师傅大概多久能到", "ask_outage", "report_fault", None),
     ("停电了 什么时候来电啊", "ask_outage", "ask_outage", None),
     ("举报以后一般多长时间会给我答复？", "report_emergency", "ask_process", None),
+    ("那大工业用户偷电呢？", "report_emergency", "ask_process", None),   # a follow-up names no danger
     ("我家自己动了电表的线让它走得慢点，这算偷电不", "report_fault", "ask_process", "report_fault"),
 ])
 def test_intents_the_wording_corrects(text: str, intent: str, expected: str, topic: str | None) -> None:
@@ -93,6 +101,11 @@ def test_intents_the_wording_corrects(text: str, intent: str, expected: str, top
     ("帮我写一首诗好吗", "nlu_fallback", "out_of_scope"),
     ("客服人员说话有什么规范 能不能打断用户", "request_human", "ask_process"),
     ("客服态度太差了 我要找人工", "request_human", "request_human"),
+    # none of greet, goodbye or thank asks how long
+    ("嗯 我给营业厅提了个建议 然后多久会有人回复", "goodbye", "ask_process"),
+    ("谢谢啊 那报修以后一般多久能到", "thank", "ask_process"),
+    ("好的谢谢 再见", "goodbye", "goodbye"),
+    ("谢谢 那明天会下雨吗", "thank", "thank"),
 ])
 def test_utility_questions_the_classifier_took_for_small_talk_or_doubted_are_questions(
         text: str, intent: str, expected: str) -> None:

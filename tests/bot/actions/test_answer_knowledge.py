@@ -129,8 +129,8 @@ async def test_a_gas_complaint_question_gets_the_customers_own_companys_rule(dis
     await ActionAnswerKnowledge().run(dispatcher, make_tracker(*question), domain)
     [unbound] = texts(dispatcher, domain)
     assert "【燃气·昆仑燃气】" in unbound and "48小时" in unbound
-    assert "【燃气·天富热电】" in unbound and "5个工作日内答复" in unbound
-    for company, own, other in (("kunlun", "48小时", "天富热电"), ("tianfu", "5个工作日内答复", "48小时")):
+    assert "【燃气·天富热电】" in unbound and "5个工作日内给您答复" in unbound
+    for company, own, other in (("kunlun", "48小时", "天富热电"), ("tianfu", "5个工作日内给您答复", "48小时")):
         dispatcher.messages.clear()
         await ActionAnswerKnowledge().run(dispatcher, make_tracker(*question, slots={"company": company}), domain)
         [reply] = texts(dispatcher, domain)
@@ -286,3 +286,43 @@ def test_one_utilitys_part_holds_both_facets_of_its_topic() -> None:
                          ("gas",))
     assert _utility_part(companies) == [kb["gas.complaint.reply"]]
     assert _utility_part(Decision(Outcome.ANSWER, (Hit(grid, 1.0),))) == [grid]
+
+
+async def test_a_company_rule_asked_against_the_general_one_gets_both_labelled(dispatcher, domain) -> None:
+    tracker = make_tracker("天富热电的电费投诉几天给结果？和通用规范里的时间一样吗？", "ask_process",
+                           [entity("utility", "电力")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    tianfu, general = reply.split("\n\n")[:2]
+    assert tianfu.startswith("【电力·天富热电】") and "5个工作日" in tianfu and "依据《天富热电客户服务规范》" in tianfu
+    assert general.startswith("【电力】") and "3个工作日" in general and "参考《电力系统用户服务规范》" in general
+
+
+async def test_without_a_comparison_a_company_customer_reads_their_own_rule_only(dispatcher, domain) -> None:
+    tracker = make_tracker("天富热电的电费投诉几天给结果？", "ask_process", [entity("utility", "电力")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "5个工作日" in reply and "电力系统用户服务规范" not in reply
+
+
+async def test_a_suspicious_payment_is_warned_against_and_the_rest_of_the_message_answered(dispatcher, domain) -> None:
+    tracker = make_tracker("燃气费平时能去哪交？是不是还得专门办一张指定的银行卡？", "ask_payment",
+                           [entity("utility", "燃气")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    warning, answer = texts(dispatcher, domain)
+    assert "诈骗" in warning and "先不要付款" in warning
+    assert answer.startswith("【燃气") and "营业厅" in answer and "依据《" in answer
+
+
+async def test_a_complaint_answer_gives_the_complaint_limit_not_the_one_for_reporting_staff(dispatcher, domain) -> None:
+    """天富热电 answers complaints in 5 working days and reports against staff in 10: a complaint question reads
+    only the first."""
+    tracker = make_tracker("天富热电的燃气服务投诉了多久答复", "ask_process", [entity("utility", "燃气")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "5个工作日" in reply and "10个工作日" not in reply
+    dispatcher.messages.clear()
+    tracker = make_tracker("要举报天富热电燃气的工作人员 多久有答复", "ask_process", [entity("utility", "燃气")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "10个工作日" in reply and "纪检监察" in reply

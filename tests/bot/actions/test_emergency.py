@@ -93,3 +93,39 @@ async def test_an_electrical_fire_gets_no_gas_promise(gateway, dispatcher, domai
     await ActionReportEmergency().run(dispatcher, tracker, domain)
     said = "\n".join(texts(dispatcher, domain))
     assert "119" in said and "立即出发" not in said and "天然气客户标准化服务指导手册" not in said
+
+
+@pytest.mark.parametrize("text", ["如果闻到煤气味怎么办", "万一家里燃气泄漏了，燃气公司多久能来人？"])
+async def test_an_imagined_danger_gets_the_advice_and_a_way_to_report_it_but_no_ticket(gateway, dispatcher, domain,
+                                                                                       text) -> None:
+    events = await ActionReportEmergency().run(dispatcher, make_tracker(text, "report_emergency"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_safety_gas_leak"
+    assert gateway.ticket_requests == [] and "test-customer" not in gateway.handoffs
+    assert not any(e.get("name") in ("handoff_requested", "last_ticket_no") for e in events)
+    last = dispatcher.messages[-1]
+    assert last["response"] == "utter_emergency_if_happening_now"
+    assert last["buttons"] == [{"title": "现在就有危险", "payload": "/report_emergency"}]
+
+
+async def test_the_happening_now_button_raises_the_emergency(gateway, dispatcher, domain) -> None:
+    await ActionReportEmergency().run(dispatcher, make_tracker("/report_emergency", "report_emergency"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_safety_gas_leak"
+    assert gateway.ticket_requests[0]["body"]["priority"] == "emergency"
+
+
+async def test_a_question_about_two_utilities_asked_with_a_danger_is_answered_after_the_advice(
+        gateway, dispatcher, domain) -> None:
+    """Safety first, the ticket and the agent as for any report, then what was asked: each utility's arrival time,
+    cited, with no 登记报修 button after an emergency ticket."""
+    text = "家里停电和燃气漏气，报修以后抢修分别多久能到？"
+    await ActionReportEmergency().run(dispatcher, make_tracker(text, "report_emergency"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_safety_gas_leak"
+    assert gateway.ticket_requests[0]["body"]["priority"] == "emergency"
+    answer = dispatcher.messages[-1]
+    assert "40分钟" in answer["text"] and "依据《" in answer["text"] and "立即出发" in answer["text"]
+    assert not answer.get("buttons")
+
+
+async def test_a_plain_report_gets_no_extra_answer(gateway, dispatcher, domain) -> None:
+    await ActionReportEmergency().run(dispatcher, make_tracker("厨房有煤气味 你们多久能来", "report_emergency"), domain)
+    assert [m.get("response") for m in dispatcher.messages][-1] == "utter_emergency_ticket_registered"
