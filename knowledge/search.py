@@ -30,6 +30,7 @@ PARALLEL_INTENTS = frozenset({"file_complaint", "report_fault", "apply_installat
 AGREEMENT_MARGIN = 0.8   # lexical runner-up below this share of the best, and BM25 and ranker agree: no e5
 FACET_RATIO = 0.75     # a company's rule and the general practice of the same topic this close: both are given
 INTENT_BOOST = 0.25      # an entry of the topic the NLU named (a complaint, a repair, an installation…)
+NAMED_DOCUMENT_BOOST = 0.4  # an entry of a document the customer names by its title
 # The classifier's question intents say that something is asked, not which topic: on held-out questions it mixes
 # them up (ask_channel for ask_process, ask_fee for ask_payment), and entries of one topic carry different ones
 # (燃气补量 ask_process, what a hall does ask_channel). Steering by them cost the right entry first place on 11 of 213
@@ -69,6 +70,11 @@ class Decision:
         return tuple(seen.values())
 
 
+def _title(cite_as: str) -> str:
+    """The name a customer would write of a document: 《电力系统用户服务规范》 → 电力系统用户服务规范."""
+    return cite_as.split("》")[0].lstrip("《")
+
+
 def _entry_text(entry: Entry) -> str:
     return " ".join([entry.title, *entry.examples, entry.business or ""])
 
@@ -92,6 +98,8 @@ class KnowledgeSearch:
         self._semantic_wanted, self._semantic = semantic, None
         self.semantic_calls = 0
         self._last: tuple[str, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+        # 按《电力系统用户服务规范》…: a document the customer names by its title steers to its entries
+        self._titles = {entry.source.id: _title(entry.source.cite_as) for entry in self.entries}
 
     @property
     def semantic(self):
@@ -138,6 +146,7 @@ class KnowledgeSearch:
         """Entries by fused relevance; a known utility excludes other utilities' entries, a known company other
         companies' entries (documents that bind no company stay)."""
         scores, bm25, learned = self.relevance(question)
+        named = {source for source, title in self._titles.items() if len(title) >= 4 and title in question}
         hits = []
         for entry, score, lexical, probability in zip(self.entries, scores, bm25, learned):
             if lexical <= 0 and probability < MIN_LEARNED / 2:
@@ -155,6 +164,8 @@ class KnowledgeSearch:
                 boost += INTENT_BOOST
             if utility and entry.utility == utility:
                 boost += 0.1
+            if entry.source.id in named:
+                boost += NAMED_DOCUMENT_BOOST
             hits.append(Hit(entry, float(score) * boost))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:limit]

@@ -25,6 +25,7 @@ from bot.actions.knowledge_base import knowledge_base, knowledge_search, utility
 from bot.actions.outage_notices import answer_outage_question
 from bot.actions.tracker_view import (
     COMPANY_SLOT,
+    answered_just_before,
     conversation_company,
     latest_entity,
     latest_intent,
@@ -33,6 +34,7 @@ from bot.actions.tracker_view import (
     latest_topic,
 )
 from bot.components.message_kind_patterns import (
+    asks_in_context,
     asks_several,
     asks_something,
     compares_with_general,
@@ -108,10 +110,16 @@ def answer_followup(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     nothing fits."""
     text = latest_text(tracker)
     previous = tracker.get_slot(LAST_QUESTION) or tracker.get_slot(PENDING_QUESTION)
-    if not previous or not followup_in_context(text):
+    if not previous or not _about_the_answer(text, tracker):
         return None
     return ActionAnswerKnowledge().answer(dispatcher, tracker, followup_question(previous, text), "ask_process",
                                           admit_ignorance=False)
+
+
+def _about_the_answer(text: str, tracker: Tracker) -> bool:
+    """A follow-up by its form (那农村呢), or, right after an answer, any question with nothing of another business
+    (这报告一共几份？): read with the question answered before it."""
+    return followup_in_context(text) or (answered_just_before(tracker) and asks_in_context(text))
 
 
 def _unsuspicious_questions(question: str) -> str:
@@ -171,7 +179,7 @@ class ActionAnswerKnowledge(Action):
         if intent not in QUESTION_INTENTS:
             if pending:
                 question, question_intent = f"{pending} {question}", tracker.get_slot(PENDING_INTENT)
-            elif previous and followup_in_context(question):  # 农村的 taken for an answer to a form's question
+            elif previous and _about_the_answer(question, tracker):  # 农村的 taken for an answer to a form's question
                 question, question_intent = followup_question(previous, question), "ask_process"
             else:
                 dispatcher.utter_message(response="utter_noted_ask_question")

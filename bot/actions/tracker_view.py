@@ -63,3 +63,17 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
             break
         count += 1
     return count
+
+
+def answered_just_before(tracker: Tracker) -> bool:
+    """The assistant's last action before the customer's latest message was a handbook answer."""
+    seen_user = False
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            if seen_user:
+                return False
+            seen_user = True
+        elif seen_user and event.get("event") == "action" and event.get("name") != "action_listen":
+            return event.get("name") == "action_answer_knowledge"
+    return False
+

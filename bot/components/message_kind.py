@@ -34,6 +34,7 @@ from bot.components.message_kind_patterns import (
     asks_arrival,
     asks_for_human,
     asks_money,
+    asks_rule_strictly,
     asks_something,
     asks_status,
     has_fault,
@@ -84,7 +85,7 @@ def corrected_intent(text: str, intent: str, kind: Kind) -> tuple[str, str | Non
     if kind is Kind.QUESTION:
         if intent in FORM_INTENTS:
             return question, intent
-        if intent == "check_ticket" and not asks_status(text):
+        if intent == "check_ticket" and (not asks_status(text) or asks_rule_strictly(text)):
             return question, None
         if intent == "request_human" and not asks_for_human(text):
             return question, None

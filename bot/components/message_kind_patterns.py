@@ -27,6 +27,7 @@ class Kind(str, Enum):
 # What the customer wants to know: a time, an amount, a way, a rule.
 _ASKS = re.compile(
     r"多久|多长时间|多少时间|多少天|多快|多会儿|啥时候|几时|几天|几个?小时|几个?工作日|几分钟|几点|几次|几个人|几名|多少钱|多少|收费|要钱|收钱|免费|"
+    r"服务费|(?:另外|额外|另)(?:收|交|付|花)|"
     r"要不要|需不需要|用不用|会不会|是不是|是否|有没有|算不算|"
     r"怎么|咋|如何|什么|啥|哪些|哪里|哪儿|哪个|哪种|谁|为什么|为啥|规定|按规定|一般|标准")
 # Only the form of a question: "能帮我报修吗" is a polite request.
@@ -57,7 +58,7 @@ _THEN = re.compile(r"^(?:那|那么|那要是|那如果)[^，,。]{1,12}$")   # 
 
 # Words only a utility customer uses (and their usual typos), plus the bot's jieba domain dictionary.
 _STRONG = re.compile(
-    r"点费|停点|窃点|偷点|查点|用点|头诉|投述|投拆|热綫|交废|报休|抢休|维休|"
+    r"电力|供电|点费|停点|窃点|偷点|查点|用点|头诉|投述|投拆|热綫|交废|报休|抢休|维休|"
     r"燃气|天然气|天燃气|煤气|燃汽|液化气|管道气|气表|气费|气价|气卡|用气|停气|供气|通(?:个|上)?气|断气|漏气|"
     r"[买交充补]气|方气|立方|燃气灶|灶具|热水器|壁挂炉|气阀|换.{0,4}表|智能表|机械表|卡表|物联网表|"
     r"(?<!手)(?<!充)电(?!话|视|影|脑|梯|池|子|台|竞|商|动车|扇|饭煲|吹风|宝|源线)|电费|电价|电表|电线|用电|"
@@ -121,7 +122,9 @@ def is_question(text: str) -> bool:
 
 
 # 电工说可以帮我把表调慢, 说有客户经理上门帮忙办: someone else's offer retold, not the customer's request
-_REPORTED = re.compile(r"(?<![你您])说|讲|告诉我|听人|听别人|声称")
+_REPORTED = re.compile(r"(?<![你您])说|讲|告诉我|听人|听别人|声称|"
+                       # 客户经理上门帮忙办手续: what staff do, described, not asked of us
+                       r"(?<![请让叫找])(?:客户经理|经理|师傅|工作人员|营业员|电工|他们|他|她)[^，,]{0,4}$")
 _CLAUSES = re.compile(r"[，,。；;！!？?]")
 
 
@@ -262,12 +265,27 @@ def asks_several(text: str) -> bool:
 
 
 # 天富热电的电力投诉多久答复？跟一般电力服务规范里的一样吗？: the company's rule, and beside it the general one
-_GENERAL = re.compile(r"一般|通用|普通|别的|其他|国家|行业|统一")
-_COMPARES = re.compile(r"一样|相同|不同|区别|差别|差不多|有啥不|有什么不|比较|相比|对比")
+_GENERAL = re.compile(r"一般|通用|普通|别的|其他|国家|行业|统一|规范|标准")
+_COMPARES = re.compile(r"一样|相同|不同|区别|差别|差不多|有啥不|有什么不|比较|相比|对比|各说|分别说")
 
 
 def compares_with_general(text: str) -> bool:
     """The message asks whether a company's rule is the same as the general (or another) one."""
     text = _plain(text)
     return bool(_COMPARES.search(text)) and bool(_GENERAL.search(text))
+
+
+def asks_in_context(text: str) -> bool:
+    """Right after an answer, a question with no utility word of its own (这报告一共几份？约的时间能按我方便的来吗？)
+    is about that answer, unless it is about another business's topic (明天会下雨吗)."""
+    plain = _plain(text)
+    return followup_in_context(text) or (is_question(plain) and not _OFF_TOPIC.search(plain))
+
+
+# A rule asked about, not one's own case: 按规定多长时间内应该反馈, 是不是一定会推送进度
+_STRICT_RULE = re.compile(r"按规定|规定|规范|标准|应该|应当|一定会|必须")
+
+
+def asks_rule_strictly(text: str) -> bool:
+    return bool(_STRICT_RULE.search(_plain(text)))
 

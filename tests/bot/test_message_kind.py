@@ -38,6 +38,9 @@ from bot.components.message_kind_patterns import Kind, about_utilities, followup
     ("你说 帮我报个修", Kind.REQUEST),
     # 吗 in the middle, before an alternative
     ("报修以后 当天会来人吗 还是得等明天", Kind.QUESTION),
+    # what staff do, described: 客户经理上门帮忙办 is no request of the customer's
+    ("报装的时候客户经理上门帮忙办手续，这个另外收服务费吗", Kind.QUESTION),
+    ("请师傅帮我看看燃气表", Kind.REQUEST),
 ])
 def test_the_kind_of_message(text: str, kind: Kind) -> None:
     assert message_kind(text) is kind
@@ -84,6 +87,9 @@ def test_requests_with_nothing_for_a_utility_are_not_about_us() -> None:
     ("停电了 什么时候来电啊", "ask_outage", "ask_outage", None),
     ("举报以后一般多长时间会给我答复？", "report_emergency", "ask_process", None),
     ("那大工业用户偷电呢？", "report_emergency", "ask_process", None),   # a follow-up names no danger
+    # a story with a status word, ending in a question about the rule
+    ("我反映电费的事快一周了还没消息 按规定应该多长时间内给结果", "check_ticket", "ask_process", None),
+    ("暴雨来之前电力公司会发停电预警吗", "out_of_scope", "ask_process", None),
     ("我家自己动了电表的线让它走得慢点，这算偷电不", "report_fault", "ask_process", "report_fault"),
 ])
 def test_intents_the_wording_corrects(text: str, intent: str, expected: str, topic: str | None) -> None:

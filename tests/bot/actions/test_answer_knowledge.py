@@ -4,7 +4,7 @@ from __future__ import annotations
 from rasa_sdk.events import SlotSet
 
 from bot.actions.answer_knowledge import ActionAnswerKnowledge
-from tests.bot.trackers import entity, make_tracker, texts
+from tests.bot.trackers import entity, make_tracker, texts, user_event
 
 
 def slots(events) -> dict:
@@ -326,3 +326,29 @@ async def test_a_complaint_answer_gives_the_complaint_limit_not_the_one_for_repo
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [reply] = texts(dispatcher, domain)
     assert "10个工作日" in reply and "纪检监察" in reply
+
+
+async def test_right_after_an_answer_a_question_without_a_topic_of_its_own_is_about_it(dispatcher, domain) -> None:
+    """约周末行吗？ names no utility and no business: after an answer about a home visit it asks about that visit."""
+    history = [user_event("天富的人上门换电表之前会先打电话约吗", "ask_process"),
+               {"event": "action", "name": "action_answer_knowledge"}, {"event": "action", "name": "action_listen"}]
+    tracker = make_tracker("能按我方便的时间约吗？比如周末", "out_of_scope", history=history,
+                           slots={"kb_last_question": "天富的人上门换电表之前会先打电话约吗"})
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "天富热电" in reply and "尽量按您" in reply and "依据《天富热电客户服务规范》" in reply
+
+
+async def test_without_an_answer_just_before_such_a_question_is_not_read_as_a_follow_up(dispatcher, domain) -> None:
+    tracker = make_tracker("能按我方便的时间约吗？比如周末", "out_of_scope",
+                           slots={"kb_last_question": "天富的人上门换电表之前会先打电话约吗"})
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    assert dispatcher.messages[0]["response"] == "utter_noted_ask_question"
+
+
+async def test_a_document_named_by_its_title_is_answered_from(dispatcher, domain) -> None:
+    tracker = make_tracker("按《电力系统用户服务规范》，电力投诉受理后多久反馈处理结果？", "ask_process",
+                           [entity("utility", "电力")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "3个工作日" in reply and "参考《电力系统用户服务规范》" in reply
