@@ -3,7 +3,8 @@
 Messages of one conversation are handled one at a time (a Redis lock), so replies keep their order even with
 several gateway processes, and the same client message id never produces two turns: once the bot has answered,
 its replies are kept under that id (before they are written to the database, so a database failure at that
-moment cannot make a retry ask the bot a second time; the retry stores and returns them).
+moment cannot make a retry ask the bot a second time; the retry stores and returns them), and the turn is kept
+under it as the lock is released (gateway/turn_gate.py reads and writes it with the lock, no calls of its own).
 
 Rasa answers HTTP 200 with no messages when something behind it failed (its Redis, the action server): that
 is an outage too, and the customer is told so rather than left with silence.
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import orjson
 from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -80,7 +82,7 @@ async def _to_bot(session: AsyncSession, redis: Redis, rasa: RasaClient, convers
     if not replies:
         raise await _unavailable(session, conversation)
     if dedupe_key:
-        await redis.set(dedupe_key, json.dumps({"unsaved": replies}, ensure_ascii=False), ex=keys.DEDUPE_TTL)
+        await redis.set(dedupe_key, orjson.dumps({"unsaved": replies}), ex=keys.DEDUPE_TTL)
     return await _store_replies(session, conversation.id, replies)
 
 
@@ -116,38 +118,37 @@ def with_annotations(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return replies
 
 
-async def _remember(redis: Redis, dedupe_key: str, turn: Turn) -> None:
-    await redis.set(dedupe_key, json.dumps({"messages": turn.messages, "state": turn.state}, ensure_ascii=False),
-                    ex=keys.DEDUPE_TTL)
+def _kept(turn: Turn) -> bytes:
+    return orjson.dumps({"messages": turn.messages, "state": turn.state})
 
 
 async def handle(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound, *,
-                 locked: bool = False) -> Turn:
-    """locked: the caller holds the conversation's lock (gateway/turn_gate.py, as every channel does); else it is
-    taken here."""
-    if locked:
-        return await _once(session, redis, rasa, inbound)
-    async with turn_gate.entered(redis, inbound.conversation_id):
-        return await _once(session, redis, rasa, inbound)
+                 gate: turn_gate.Gate | None = None) -> Turn:
+    """gate: the conversation's gate, entered by the caller with the message's client id (gateway/turn_gate.py,
+    as every channel does); else it is entered here."""
+    if gate is not None:
+        return await _once(session, redis, rasa, inbound, gate)
+    async with turn_gate.entered(redis, inbound.conversation_id, client_id=inbound.client_id) as gate:
+        return await _once(session, redis, rasa, inbound, gate)
 
 
-async def _once(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound) -> Turn:
+async def _once(session: AsyncSession, redis: Redis, rasa: RasaClient, inbound: Inbound, gate: turn_gate.Gate) -> Turn:
     """The turn, or the one a retry of the same client message id already had."""
     conversation_id, client_id = inbound.conversation_id, inbound.client_id
     dedupe_key = keys.dedupe(conversation_id, client_id) if client_id else None
-    if dedupe_key:
-        cached = await redis.get(dedupe_key)
-        if cached:
-            data = json.loads(cached)
-            if "unsaved" not in data:
-                return Turn(data["messages"], data["state"])
-            # The bot answered this message but the database failed before the replies were stored.
-            turn = Turn(*await _store_replies(session, conversation_id, data["unsaved"]))
-            await _remember(redis, dedupe_key, turn)
-            return turn
+    if gate.dedupe_key != dedupe_key:
+        raise ValueError("the gate was entered without this message's client id")
+    if gate.kept:
+        data = orjson.loads(gate.kept)
+        if "unsaved" not in data:
+            return Turn(data["messages"], data["state"])
+        # The bot answered this message but the database failed before the replies were stored.
+        turn = Turn(*await _store_replies(session, conversation_id, data["unsaved"]))
+        gate.keep = _kept(turn)
+        return turn
     turn = await _handle(session, redis, rasa, inbound, dedupe_key)
     if dedupe_key:
-        await _remember(redis, dedupe_key, turn)
+        gate.keep = _kept(turn)
     return turn
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.turns import TurnKind
 from gateway.clock import now
 from gateway.models import Conversation, Message
-from gateway.turn_store import INSERT_MESSAGE, message_row, new_conversation_statement
+from gateway.turn_store import INSERT_MESSAGE, message_row, new_conversation_insert
 
 
 async def get_or_create(session: AsyncSession, conversation_id: str, channel: str,
@@ -19,8 +19,8 @@ async def get_or_create(session: AsyncSession, conversation_id: str, channel: st
     conversation = await session.get(Conversation, conversation_id)
     if conversation is not None:
         return conversation
-    await session.execute(new_conversation_statement(session.bind.dialect.name, conversation_id, channel,
-                                                     customer_key, company))
+    await session.execute(*new_conversation_insert(session.bind.dialect.name, conversation_id, channel,
+                                                      customer_key, company))
     return await session.get(Conversation, conversation_id, populate_existing=True)
 
 

@@ -14,6 +14,7 @@ import hashlib
 import re
 import time
 import unicodedata
+import weakref
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -294,14 +295,15 @@ class _Cached:
     checked: float
 
 
-_cache: dict[str, _Cached] = {}   # per database
+# Per engine (not by its URL: a URL hashes by rendering itself as a string, on every customer message)
+_cache: weakref.WeakKeyDictionary[Any, _Cached] = weakref.WeakKeyDictionary()
 CACHE_SECONDS = 2.0
 
 
 async def published_example(session: AsyncSession, text: str) -> tuple[str, str] | None:
     """(entry id, the entry's intent) when the text is an example question an operator published in the
     version customers are served now; looked up in a map refreshed every CACHE_SECONDS per process."""
-    database = str(session.bind.url)
+    database = session.bind.sync_engine
     cached = _cache.get(database)
     if cached is None or time.monotonic() - cached.checked > CACHE_SECONDS:
         number = await serving_number(session)

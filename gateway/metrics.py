@@ -5,6 +5,7 @@ outbox are read from the shared database and Redis at each scrape."""
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from redis.asyncio import Redis
@@ -32,10 +33,14 @@ RETENTION_AGE = Gauge("gateway_retention_last_run_age_seconds", "Seconds since a
 
 
 class RequestMetrics:
-    """Duration and 5xx count per route template (not per raw path: ids would explode the label values)."""
+    """Duration and 5xx count per route template (not per raw path: ids would explode the label values). Each
+    labelled series is looked up once (prometheus_client's labels() takes a lock and checks its values on every
+    call)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._durations: dict[tuple[str, int], Any] = {}
+        self._errors: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,9 +57,16 @@ class RequestMetrics:
             await self.app(scope, receive, sending)
         finally:
             route = getattr(scope.get("route"), "path", "unmatched")
-            REQUESTS.labels(route, f"{status[0] // 100}xx").observe(time.perf_counter() - started)
+            status_class = status[0] // 100
+            duration = self._durations.get((route, status_class))
+            if duration is None:
+                duration = self._durations[route, status_class] = REQUESTS.labels(route, f"{status_class}xx")
+            duration.observe(time.perf_counter() - started)
             if status[0] >= 500:
-                ERRORS.labels(route).inc()
+                errors = self._errors.get(route)
+                if errors is None:
+                    errors = self._errors[route] = ERRORS.labels(route)
+                errors.inc()
 
 
 async def _refresh(session: AsyncSession, redis: Redis) -> None:

@@ -37,7 +37,7 @@ from core.ids import TicketStatus
 from gateway.clock import CHINA, now
 from gateway.models import AuditRecord, Conversation, IdempotencyRecord, Ticket, TicketEvent, TZDateTime
 from gateway.ticket_sla import sla_for
-from gateway.turn_store import new_conversation_statement
+from gateway.turn_store import new_conversation_insert
 
 
 class IdempotencyConflict(Exception):
@@ -204,7 +204,7 @@ def _settled(connection: Connection, situation: Any, conversation_id: str, chann
     it (rare: the customer's messages created it)."""
     if situation.customer_key is not None:
         return situation
-    connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel, None, None))
+    connection.execute(*new_conversation_insert(connection.dialect.name, conversation_id, channel, None, None))
     return connection.execute(_CONVERSATION, {"conversation_id": conversation_id}).one()
 
 

@@ -1,7 +1,10 @@
 """What a customer message asks of Redis before its turn, in one round trip: the per-minute count of the
-conversation's messages (the widget's limit), whether the customer is giving the address for 停电停气提醒, and the
-conversation's lock (replies in order, across gateway processes). The lock is released by one more call after
-the turn: two round trips per message instead of four.
+conversation's messages (the widget's limit), whether the customer is giving the address for 停电停气提醒, the
+conversation's lock (replies in order, across gateway processes) and, for a message with a client message id, the
+answer a turn kept under that id (a retry is answered with it, chat.py). The lock is released by one more call
+after the turn, which also keeps the turn's answer under the id: two round trips per message instead of four, three
+with a client message id instead of five (the bot's replies are still kept on their own before they are stored,
+chat.py). The scripts run by their SHA1 (EVALSHA), loaded again by EVAL when Redis has forgotten them.
 
 The lock is the same key and the same token protocol as redis-py's `Lock`, so a message that finds it taken waits
 for it there (polling, up to LOCK_SECONDS), and anything else holding it with redis-py (tests, other tools) is
@@ -10,57 +13,84 @@ every message.
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, NoScriptError
 
 from gateway import keys
 
 LOCK_SECONDS = 30
 
-# KEYS: rate counter, pending-address flag, lock. ARGV: limit (0: none), counter lifetime, token, lock ms.
-_ENTER = """
+
+class _Script:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.sha = hashlib.sha1(text.encode()).hexdigest()
+
+    async def __call__(self, redis: Redis, keys_: list[str], *args: Any) -> Any:
+        try:
+            return await redis.evalsha(self.sha, len(keys_), *keys_, *args)
+        except NoScriptError:       # Redis restarted or flushed its scripts: EVAL loads it again
+            return await redis.eval(self.text, len(keys_), *keys_, *args)
+
+
+# KEYS: rate counter, pending-address flag, lock, the kept answer (only for a message with a client message id).
+# ARGV: limit (0: none), counter lifetime, token, lock ms. The kept answer is read only when the lock was taken.
+_ENTER = _Script("""
 local count = 0
 if ARGV[1] ~= '0' then
   count = redis.call('INCR', KEYS[1])
   redis.call('EXPIRE', KEYS[1], ARGV[2])
-  if count > tonumber(ARGV[1]) then return {count, 0, 0} end
+  if count > tonumber(ARGV[1]) then return {count, 0, 0, false} end
 end
 local pending = redis.call('EXISTS', KEYS[2])
 local locked = 0
-if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then locked = 1 end
-return {count, pending, locked}
-"""
-# The same as redis-py's Lock.release: only the holder's token deletes the key.
-_RELEASE = """
+local kept = false
+if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'PX', ARGV[4]) then
+  locked = 1
+  if KEYS[4] then kept = redis.call('GET', KEYS[4]) end
+end
+return {count, pending, locked, kept}
+""")
+# KEYS: lock, the kept answer's key (optional). ARGV: token, the answer, its lifetime. The answer is kept, then the
+# lock released as redis-py's Lock.release does: only the holder's token deletes the key.
+_RELEASE = _Script("""
+if KEYS[2] then redis.call('SET', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-"""
+""")
 
 
 class RateLimited(Exception):
     """The conversation sent more messages this minute than the channel allows."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Gate:
-    pending_address: bool     # the previous message asked for 停电停气提醒: this one is the address
+    pending_address: bool         # the previous message asked for 停电停气提醒: this one is the address
+    dedupe_key: str | None = None   # the message's client message id's key (keys.dedupe), when it has one
+    kept: bytes | None = None     # what a turn kept under that key, read under the lock: this message is a retry
+    keep: bytes | None = None     # set by the turn: kept under that key (keys.DEDUPE_TTL) as the lock is released
 
 
 @asynccontextmanager
-async def entered(redis: Redis, conversation_id: str, per_minute: int | None = None) -> AsyncIterator[Gate]:
-    """Counts the message (RateLimited beyond per_minute), reads the pending flag and holds the conversation's
-    lock until the block ends."""
+async def entered(redis: Redis, conversation_id: str, per_minute: int | None = None,
+                  client_id: str | None = None) -> AsyncIterator[Gate]:
+    """Counts the message (RateLimited beyond per_minute), reads the pending flag and what was kept under the
+    client message id, and holds the conversation's lock until the block ends."""
     lock_key = keys.conversation_lock(conversation_id)
     rate_key = keys.rate(conversation_id, int(time.time() // keys.RATE_WINDOW_SECONDS))
+    dedupe_key = keys.dedupe(conversation_id, client_id) if client_id else None
     token = secrets.token_hex(16)
-    count, pending, locked = await redis.eval(
-        _ENTER, 3, rate_key, keys.notice_subscribe_pending(conversation_id), lock_key,
+    count, pending, locked, kept = await _ENTER(
+        redis, [rate_key, keys.notice_subscribe_pending(conversation_id), lock_key, *([dedupe_key] if dedupe_key else [])],
         per_minute or 0, keys.RATE_WINDOW_SECONDS * 2, token, LOCK_SECONDS * 1000)
     if per_minute and count > per_minute:
         raise RateLimited(conversation_id)
@@ -68,7 +98,13 @@ async def entered(redis: Redis, conversation_id: str, per_minute: int | None = N
         waiting = redis.lock(lock_key, timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
         if not await waiting.acquire(token=token):
             raise LockError(f"conversation {conversation_id} stayed locked for {LOCK_SECONDS} s")
+        if dedupe_key:     # the message waited for may have been this one's first try
+            kept = await redis.get(dedupe_key)
+    gate = Gate(bool(pending), dedupe_key, kept)
     try:
-        yield Gate(pending_address=bool(pending))
+        yield gate
     finally:
-        await redis.eval(_RELEASE, 1, lock_key, token)
+        if dedupe_key and gate.keep is not None:
+            await _RELEASE(redis, [lock_key, dedupe_key], token, gate.keep, keys.DEDUPE_TTL)
+        else:
+            await _RELEASE(redis, [lock_key], token)

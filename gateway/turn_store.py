@@ -5,8 +5,8 @@ Every customer message of every channel writes twice: before the bot is asked, t
 so a bot failure loses nothing), read together with the conversation; after, the bot's replies, read together
 with the conversation's state (the bot may have handed off during the turn). No ORM unit of work.
 
-- PostgreSQL (production): a connection of the async engine (asyncpg) in autocommit, no BEGIN or COMMIT round
-  trips, one statement per write: the customer's message with the conversation (created if new) and its state in
+- PostgreSQL (production): asyncpg itself (gateway/pg_turns.py) in autocommit, no BEGIN or COMMIT round trips, one
+  prepared statement per write: the customer's message with the conversation (created if new) and its state in
   one data-modifying WITH statement, the replies with the state in one INSERT … RETURNING.
 - An SQLite file (the embedded default): aiosqlite hops to its thread for every cursor call, a dozen wakeups per
   message, which cost more than the statements; here each write runs on the event loop itself, through the
@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import URL, Engine, bindparam, column, create_engine, event, func, insert, select, text
+import orjson
+from sqlalchemy import URL, Engine, bindparam, create_engine, event, func, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import OperationalError
@@ -62,55 +63,26 @@ INSERT_MESSAGE = insert(Message.__table__).returning(*MESSAGE_FIELDS)
 _INSERT_REPLIES = insert(Message.__table__).returning(*MESSAGE_FIELDS, sort_by_parameter_order=True)
 
 
-# PostgreSQL: a turn's first write in one statement. The conversation is created if it is new (a first message on
-# WeChat or the phone; the widget's is created with its session), the customer's message inserted, and the
-# conversation's state, company and the customer's previous message read, all from the statement's snapshot: a
-# conversation created by this statement is not in it yet, so its values come from the insert's RETURNING.
-_OPEN_TURN_PG = text("""
-WITH created AS (
-    INSERT INTO conversations (id, channel, customer_key, state, company, created_at)
-    VALUES (:cid, :channel, :customer_key, 'bot', :company, :at)
-    ON CONFLICT (id) DO NOTHING
-    RETURNING state, company
-), message AS (
-    INSERT INTO messages (conversation_id, role, text, buttons, author, at, meta)
-    VALUES (:cid, 'customer', :text, NULL, NULL, :at, NULL)
-    RETURNING id, role, text, buttons, author, at, meta
-)
-SELECT message.id, message.role, message.text, message.buttons, message.author, message.at, message.meta,
-       COALESCE(existing.state, created.state) AS state, COALESCE(existing.company, created.company) AS company,
-       (SELECT max(earlier.at) FROM messages AS earlier
-        WHERE earlier.conversation_id = :cid AND earlier.role = 'customer') AS previous_at
-FROM message
-LEFT JOIN conversations AS existing ON existing.id = :cid
-LEFT JOIN created ON true
-""").bindparams(bindparam("at", type_=Message.at.type)).columns(
-    *(field.expression for field in MESSAGE_FIELDS), Conversation.state, Conversation.company,
-    column("previous_at", Message.at.type))
-
-
-# PostgreSQL: a turn's second write in one statement, the replies inserted in their order (ids follow the
-# ordinality) and returned with the conversation's state after the turn (the bot may have handed off during it).
-_CLOSE_TURN_PG = text("""
-INSERT INTO messages (conversation_id, role, text, buttons, author, at, meta)
-SELECT :cid, 'bot', reply.text, CAST(reply.buttons AS json), NULL, :at, CAST(reply.meta AS json)
-FROM unnest(CAST(:texts AS text[]), CAST(:buttons AS text[]), CAST(:metas AS text[])) WITH ORDINALITY
-     AS reply(text, buttons, meta, n)
-ORDER BY reply.n
-RETURNING id, role, text, buttons, author, at, meta, (SELECT state FROM conversations WHERE id = :cid) AS state
-""").bindparams(bindparam("at", type_=Message.at.type)).columns(
-    *(field.expression for field in MESSAGE_FIELDS), Conversation.state)
-
-
-def new_conversation_statement(dialect: str, conversation_id: str, channel: str, customer_key: str | None,
-                      company: str | None) -> Any:
-    """Concurrent first messages race on the primary key harmlessly. A conversation without a company of its own
-    gets the deployment's default company (gateway/bindings.py)."""
-    statement = pg_insert if dialect == "postgresql" else sqlite_insert
-    return statement(Conversation).values(
-        id=conversation_id, channel=channel, customer_key=customer_key or conversation_id, state="bot",
-        company=company or current_bindings().default_company, created_at=now(),
+def _new_conversation(insert_of: Callable[..., Any]) -> Any:
+    return insert_of(Conversation).values(
+        id=bindparam("new_id"), channel=bindparam("new_channel"), customer_key=bindparam("new_customer_key"),
+        state="bot", company=bindparam("new_company"), created_at=bindparam("new_at", type_=Conversation.created_at.type),
     ).on_conflict_do_nothing(index_elements=[Conversation.id])
+
+
+# Built once per dialect, so SQLAlchemy compiles each once (its compiled cache) instead of building and compiling a
+# statement for every new conversation (every widget session).
+_NEW_CONVERSATION = {"postgresql": _new_conversation(pg_insert), "sqlite": _new_conversation(sqlite_insert)}
+
+
+def new_conversation_insert(dialect: str, conversation_id: str, channel: str, customer_key: str | None,
+                            company: str | None) -> tuple[Any, dict[str, Any]]:
+    """(statement, parameters) creating the conversation: concurrent first messages race on the primary key
+    harmlessly. A conversation without a company of its own gets the deployment's default company
+    (gateway/bindings.py)."""
+    return _NEW_CONVERSATION[dialect], {
+        "new_id": conversation_id, "new_channel": channel, "new_customer_key": customer_key or conversation_id,
+        "new_company": company or current_bindings().default_company, "new_at": now()}
 
 
 def _reply_rows(conversation_id: str, replies: list[dict]) -> list[dict[str, Any]]:
@@ -128,7 +100,8 @@ _autocommit_engines: weakref.WeakKeyDictionary[Engine, AsyncEngine] = weakref.We
 
 
 class AsyncTurns:
-    """Any database through the application's async engine (PostgreSQL in production).
+    """Any database through the application's async engine (an in-memory SQLite; PostgreSQL's chat path is
+    PgTurns, its ticket calls these methods).
 
     The chat path's writes run in autocommit: each statement is durable on its own (the message is stored before
     the bot is asked), and none of them needs another's atomicity (the conversation insert races harmlessly, the
@@ -148,37 +121,23 @@ class AsyncTurns:
     async def open_turn(self, conversation_id: str, channel: str, customer_key: str | None, company: str | None,
                         text: str) -> tuple[Head, Any]:
         async with self._connect() as connection:
-            if connection.dialect.name == "postgresql":
-                row = (await connection.execute(_OPEN_TURN_PG, {
-                    "cid": conversation_id, "channel": channel, "customer_key": customer_key or conversation_id,
-                    "company": company or current_bindings().default_company, "text": text, "at": now()})).one()
-                if row.state is not None:
-                    return Head(conversation_id, row.state, row.company, row.previous_at), row
-                # created by a concurrent first message after this statement's snapshot: read it as it is now
-                head = (await connection.execute(_HEAD, {"cid": conversation_id})).one()
-                return Head(conversation_id, head[0], head[1], head[2]), row
             row = (await connection.execute(_HEAD, {"cid": conversation_id})).first()
             if row is None:
-                await connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel,
-                                                                    customer_key, company))
+                await connection.execute(*new_conversation_insert(connection.dialect.name, conversation_id, channel,
+                                                                  customer_key, company))
                 row = (await connection.execute(_HEAD, {"cid": conversation_id})).one()
             message = (await connection.execute(INSERT_MESSAGE, message_row(conversation_id, "customer", text))).one()
         return Head(conversation_id, row[0], row[1], row[2]), message
 
     async def new_conversation(self, conversation_id: str, channel: str, company: str | None) -> None:
         async with self._connect() as connection:
-            await connection.execute(new_conversation_statement(connection.dialect.name, conversation_id, channel,
-                                                                None, company))
+            await connection.execute(*new_conversation_insert(connection.dialect.name, conversation_id, channel,
+                                                              None, company))
 
     async def close_turn(self, conversation_id: str, replies: list[dict]) -> tuple[list[Any], str]:
         async with self._connect() as connection:
-            if connection.dialect.name == "postgresql" and replies:
-                rows = sorted((await connection.execute(_CLOSE_TURN_PG, {
-                    "cid": conversation_id, "at": now(), "texts": [r["text"] for r in replies],
-                    "buttons": [json.dumps(r.get("buttons") or None) for r in replies],
-                    "metas": [json.dumps(r.get("meta")) for r in replies]})).all(), key=lambda row: row.id)
-                return rows, rows[-1].state
-            rows = list((await connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies))).all())
+            rows = list((await connection.execute(_INSERT_REPLIES, _reply_rows(conversation_id, replies))).all()) \
+                if replies else []
             state = (await connection.execute(_STATE, {"cid": conversation_id})).scalar_one()
         return rows, state
 
@@ -251,8 +210,8 @@ def _read_at(value: str) -> datetime:
 
 
 def _read_message(row: tuple) -> StoredMessage:
-    return StoredMessage(row[0], row[1], row[2], json.loads(row[3]) if row[3] is not None else None, row[4],
-                         _read_at(row[5]), json.loads(row[6]) if row[6] is not None else None)
+    return StoredMessage(row[0], row[1], row[2], orjson.loads(row[3]) if row[3] is not None else None, row[4],
+                         _read_at(row[5]), orjson.loads(row[6]) if row[6] is not None else None)
 
 
 def _raw_busy(error: sqlite3.OperationalError) -> bool:
@@ -364,15 +323,32 @@ class SqliteFileTurns:
 
 
 _sqlite_files: dict[URL, SqliteFileTurns] = {}
+Writer = Callable[[AsyncSession], AsyncTurns | SqliteFileTurns]
+# Per engine, the writer of its sessions: found once, not from the engine's URL on every write (a URL hashes by
+# rendering itself as a string).
+_writers: weakref.WeakKeyDictionary[Engine, Writer] = weakref.WeakKeyDictionary()
 
 
 def turns_for(session: AsyncSession) -> AsyncTurns | SqliteFileTurns:
-    """The writer for the session's database: one per SQLite file and process, else the session itself."""
-    url = session.bind.url       # the key as it is: rendering it as a string on every message cost more than the rest
-    writer = _sqlite_files.get(url)
-    if writer is not None:
-        return writer
+    """The writer for the session's database: one per SQLite file and process; on PostgreSQL through asyncpg the
+    chat path's own connections (gateway/pg_turns.py); else the session itself."""
+    engine = session.bind
+    writer = _writers.get(engine.sync_engine)
+    if writer is None:
+        writer = _writers[engine.sync_engine] = _writer_of(engine)
+    return writer(session)
+
+
+def _writer_of(engine: AsyncEngine) -> Writer:
+    url = engine.url
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        writer = _sqlite_files[url] = SqliteFileTurns(f"sqlite:///{url.database}")
-        return writer
-    return AsyncTurns(session)
+        sqlite = _sqlite_files.get(url)
+        if sqlite is None:
+            sqlite = _sqlite_files[url] = SqliteFileTurns(f"sqlite:///{url.database}")
+        return lambda _session: sqlite
+    if url.get_backend_name() == "postgresql" and engine.dialect.driver == "asyncpg":
+        from gateway.pg_turns import ChatConnections, PgTurns  # it builds on this module
+
+        connections = ChatConnections.of(engine)
+        return lambda session: PgTurns(session, connections)
+    return AsyncTurns

@@ -59,12 +59,15 @@ async def require_service(settings: SettingsDep, authorization: Annotated[str | 
     check_service_token(authorization, settings)
 
 
+_WEB = ids.conversation_id(ids.Channel.WEB, "")     # "web:": ids.channel_of's answer, read without splitting
+
+
 async def conversation_of(request: Request, authorization: Annotated[str | None, Header()] = None,
                     token: Annotated[str | None, Query()] = None) -> str:
     """The conversation id inside the widget's signed token (header, or query for EventSource)."""
     presented = authorization.removeprefix("Bearer ").strip() if authorization else token
     conversation_id = request.app.state.widget_tokens.conversation_of(presented) if presented else None
-    if conversation_id is None or ids.channel_of(conversation_id) != ids.Channel.WEB.value:  # the widget's own channel only
+    if conversation_id is None or not conversation_id.startswith(_WEB):  # the widget's own channel only
         raise HTTPException(401, "会话已失效，请刷新页面")
     return conversation_id
 

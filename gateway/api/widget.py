@@ -18,7 +18,8 @@ from gateway.channels.step import ChannelContext, channel_context, converse
 from gateway.chat import BotUnavailable, Inbound
 from gateway.config import Settings
 from gateway.conversations import message_dict, transcript
-from gateway.lean_route import validated_body
+from gateway.db import light_session
+from gateway.lean_route import RouteInputs, lean, validated_body
 from gateway.models import Conversation, Handoff, Rating
 from gateway.strict_json import StrictJSONRoute
 from gateway.text import CleanStr, CompanyId
@@ -61,21 +62,35 @@ async def companies() -> list[dict]:
     return [{"id": c.id, "name": c.name, "utilities": list(c.utilities)} for c in company_profiles().values()]
 
 
-@router.post("/session")
-async def new_session(request: Request, session: SessionDep, redis: RedisDep, settings: SettingsDep,
-                      body: SessionIn | None = None) -> dict:
+async def _session(request: Request, company: str | None) -> dict:
     """A new conversation; an embed that names its company binds it, so the customer gets that company's
     promises."""
-    company = body.company if body else None
+    state = request.app.state
     address = request.client.host if request.client else "unknown"   # X-Forwarded-For only from FORWARDED_ALLOW_IPS
-    window = int(time.time() // 60)
-    key = keys.widget_sessions(address, window)
-    created, _ = await redis.pipeline(transaction=False).incr(key).expire(key, 120).execute()
-    if created > settings.widget_sessions_per_minute:
+    key = keys.widget_sessions(address, int(time.time() // 60))
+    created, _ = await state.redis.pipeline(transaction=False).incr(key).expire(key, 120).execute()
+    if created > state.settings.widget_sessions_per_minute:
         raise HTTPException(429, "新建会话太频繁了，请稍后再试", headers={"Retry-After": "60"})
-    token, conversation_id = request.app.state.widget_tokens.issue()
-    await turns_for(session).new_conversation(conversation_id, "web", company)
+    token, conversation_id = state.widget_tokens.issue()
+    async with light_session(state.sessionmaker) as session:
+        await turns_for(session).new_conversation(conversation_id, "web", company)
     return {"token": token, "conversation_id": conversation_id}
+
+
+async def new_session(request: Request, body: SessionIn | None = None) -> dict:
+    """A new conversation; an embed that names its company binds it, so the customer gets that company's
+    promises."""
+    return await _session(request, body.company if body else None)
+
+
+async def _new_session_lean(request: Request, inputs: RouteInputs) -> Response:
+    """`new_session` without FastAPI's per-request dependency solving (gateway/lean_route.py): every customer's
+    visit starts here."""
+    body = (await inputs.read(request))["body"]
+    return ORJSONResponse(await _session(request, body.company if body else None))
+
+
+router.add_api_route("/session", new_session, methods=["POST"], route_class_override=lean(_new_session_lean))
 
 
 async def _turn(conversation_id: str, body: MessageIn, settings: Settings, ctx: ChannelContext) -> ORJSONResponse:

@@ -6,7 +6,7 @@ Channels receive a `ChannelContext` (their dependencies), never the application 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fastapi import Request
 from redis.asyncio import Redis
@@ -16,6 +16,7 @@ from gateway import turn_gate
 from gateway.channels import options
 from gateway.chat import Inbound, Turn, handle
 from gateway.config import Settings
+from gateway.db import light_session
 from gateway.notices import subscriptions
 from gateway.rasa_client import RasaClient
 
@@ -38,14 +39,14 @@ async def converse(ctx: ChannelContext, inbound: Inbound, *, numbered_options: b
     """numbered_options: the channel shows buttons as numbered lines (WeChat text, the phone), so "1" picks the
     first option of the last reply and this reply's options are remembered for the next message.
     per_minute: the conversation's message limit (RateLimited beyond it), counted before anything else."""
-    text = await options.resolve(ctx.redis, inbound.conversation_id, inbound.text) if numbered_options else inbound.text
-    inbound = Inbound(**{**inbound.__dict__, "text": text})
-    async with turn_gate.entered(ctx.redis, inbound.conversation_id, per_minute) as gate:
+    if numbered_options:
+        inbound = replace(inbound, text=await options.resolve(ctx.redis, inbound.conversation_id, inbound.text))
+    async with turn_gate.entered(ctx.redis, inbound.conversation_id, per_minute, inbound.client_id) as gate:
         # 停电停气提醒 / 退订提醒 and the address that follows are handled here, before the assistant
         turn = await subscriptions.intercept(ctx.sessionmaker, ctx.redis, inbound, gate.pending_address)
         if turn is None:
-            async with ctx.sessionmaker() as session:
-                turn = await handle(session, ctx.redis, ctx.rasa, inbound, locked=True)
+            async with light_session(ctx.sessionmaker) as session:
+                turn = await handle(session, ctx.redis, ctx.rasa, inbound, gate=gate)
     if numbered_options:
         await options.remember(ctx.redis, inbound.conversation_id, buttons_of(turn))
     return turn

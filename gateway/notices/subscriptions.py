@@ -29,6 +29,7 @@ from gateway.notices.models import NoticeDelivery, NoticeSubscription
 PENDING_SECONDS = 600
 MAX_SUBSCRIPTIONS = 5
 CHANNELS = {ids.Channel.WEB.value, ids.Channel.WECHAT.value}
+_CHANNEL_PREFIXES = tuple(ids.conversation_id(channel, "") for channel in CHANNELS)   # ids.channel_of, unsplit
 _STOPS = r"(?:停[电气暖水热供]|断[电气])"
 _SUBSCRIBE = re.compile(rf"^(?:我要|我想|帮我)?(?:订阅|开通)?{_STOPS}{{1,3}}(?:通知)?提醒$|^(?:我要|我想|帮我)?(?:订阅|开通)"
                         rf"{_STOPS}{{0,3}}(?:通知|提醒)?$|^订阅提醒$")
@@ -95,7 +96,7 @@ async def intercept(sessionmaker: async_sessionmaker[AsyncSession], redis: Redis
                     pending_address: bool) -> Turn | None:
     """The turn when the message is about reminders; None when it goes to the assistant. The caller holds the
     conversation's lock and has read whether the customer was asked for an address (gateway/turn_gate.py)."""
-    if ids.channel_of(inbound.conversation_id) not in CHANNELS:
+    if not inbound.conversation_id.startswith(_CHANNEL_PREFIXES):
         return None
     pending_key = keys.notice_subscribe_pending(inbound.conversation_id)
     command = command_of(inbound.text) or ("address" if pending_address else None)

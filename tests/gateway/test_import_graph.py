@@ -17,7 +17,7 @@ LAYERS = [
     {"gateway.models", "gateway.db", "gateway.clock", "gateway.keys", "gateway.config", "gateway.text",
      "gateway.events", "gateway.sla", "gateway.ticket_sla", "gateway.bindings", "gateway.security",
      "gateway.rasa_client", "gateway.conversations", "gateway.turn_store", "gateway.log_masking",
-     "gateway.turn_gate", "gateway.background", "gateway.ticket_store"},
+     "gateway.turn_gate", "gateway.background", "gateway.ticket_store", "gateway.pg_turns"},
     {"gateway.tickets", "gateway.handoffs", "gateway.retention", "gateway.knowledge_store", "gateway.unanswered"},
     {"gateway.chat"},
 ]

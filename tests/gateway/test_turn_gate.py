@@ -96,3 +96,48 @@ async def test_a_lock_held_with_redis_py_is_respected(redis) -> None:
     await held.release()
     await asyncio.wait_for(task, 2)
     assert entered.is_set()
+
+
+async def test_what_a_turn_keeps_under_its_client_id_is_written_as_the_lock_is_released(redis) -> None:
+    cid, client_id = conversation(), uuid.uuid4().hex
+    dedupe_key = keys.dedupe(cid, client_id)
+    async with turn_gate.entered(redis, cid, client_id=client_id) as gate:
+        assert (gate.dedupe_key, gate.kept) == (dedupe_key, None)
+        gate.keep = b'{"messages": [], "state": "bot"}'
+        assert await redis.get(dedupe_key) is None, "kept with the release, in the same call"
+    assert await redis.get(dedupe_key) == b'{"messages": [], "state": "bot"}'
+    assert 0 < await redis.ttl(dedupe_key) <= keys.DEDUPE_TTL
+    assert await redis.exists(keys.conversation_lock(cid)) == 0
+    async with turn_gate.entered(redis, cid, client_id=client_id) as gate:     # the retry reads it
+        assert gate.kept == b'{"messages": [], "state": "bot"}'
+    async with turn_gate.entered(redis, cid) as gate:        # a message without a client id reads nothing
+        assert (gate.dedupe_key, gate.kept) == (None, None)
+        gate.keep = b"ignored"
+    assert await redis.get(dedupe_key) == b'{"messages": [], "state": "bot"}'
+
+
+async def test_a_retry_waiting_for_its_first_try_reads_what_that_kept(redis) -> None:
+    """The retry arrives while the first try is still being answered: it waits for the lock, then reads the
+    answer the first try kept, not what was there when it arrived (nothing)."""
+    cid, client_id = conversation(), uuid.uuid4().hex
+    first_in = asyncio.Event()
+
+    async def first_try() -> None:
+        async with turn_gate.entered(redis, cid, client_id=client_id) as gate:
+            first_in.set()
+            await asyncio.sleep(0.3)
+            gate.keep = b"the first try's answer"
+
+    task = asyncio.create_task(first_try())
+    await first_in.wait()
+    async with turn_gate.entered(redis, cid, client_id=client_id) as retry:
+        assert retry.kept == b"the first try's answer"
+    await task
+
+
+async def test_a_script_redis_forgot_is_loaded_again(redis) -> None:
+    await redis.script_flush()
+    cid = conversation()
+    async with turn_gate.entered(redis, cid, per_minute=3) as gate:
+        assert gate.pending_address is False
+    assert await redis.exists(keys.conversation_lock(cid)) == 0
