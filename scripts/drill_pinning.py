@@ -25,6 +25,9 @@ async def conversation(http: httpx.AsyncClient) -> tuple[bool, int]:
     responses = await asyncio.gather(*(http.post("/api/widget/messages", json={"text": m}, headers=headers)
                                        for m in MESSAGES[:BURST]), return_exceptions=True)
     errors = sum(not isinstance(r, httpx.Response) or r.status_code != 200 for r in responses)
+    for r in responses:
+        if not isinstance(r, httpx.Response) or r.status_code != 200:
+            print("FAILED:", r if not isinstance(r, httpx.Response) else (r.status_code, r.text[:300]), flush=True)
     history = (await http.get("/api/widget/messages", headers=headers)).json()["messages"]
     roles = [m["role"] for m in history]
     # Each customer message is followed by its own replies before the next customer message.
