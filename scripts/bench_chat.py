@@ -32,7 +32,7 @@ from fastapi import FastAPI
 
 from gateway.config import Settings
 from gateway.main import create_app
-from scripts.bench_internal import REDIS, TOKEN, database
+from scripts.bench_internal import REDIS, TOKEN, asgi_request, database
 from scripts.stack import ROOT, free_port
 
 # What a customer of the load test says (scripts/bench_load.py): a fee question, a fault, the repair form.
@@ -87,32 +87,7 @@ def rasa_stand_in() -> Iterator[str]:
 async def call(app: FastAPI, method: str, path: str, body: Any = None,
                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
     """One request through the ASGI application, as the widget sends it: (status, body)."""
-    raw = orjson.dumps(body) if body is not None else b""
-    header_list = [(b"host", b"gateway"), *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())]
-    if body is not None:
-        header_list += [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "root_path": "", "headers": header_list, "query_string": b"",
-             "client": ("127.0.0.1", 50000), "server": ("gateway", 80)}
-    sent = False
-    status, chunks = 0, []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:
-            await asyncio.sleep(3600)
-        sent = True
-        return {"type": "http.request", "body": raw, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, b"".join(chunks)
+    return await asgi_request(app, method, path, body=body, headers=headers)
 
 
 async def expect(app: FastAPI, status: int, method: str, path: str, **kwargs: Any) -> bytes:

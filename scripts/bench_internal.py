@@ -46,10 +46,16 @@ ESTATE = "幸福小区"
 
 async def call(app: FastAPI, method: str, path: str, query: dict[str, Any] | None = None,
                body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
-    """One request through the ASGI application: (status, body)."""
+    """One request of the action server's through the ASGI application, with the service token: (status, body)."""
+    return await asgi_request(app, method, path, query, body, {"Authorization": f"Bearer {TOKEN}", **(headers or {})})
+
+
+async def asgi_request(app: FastAPI, method: str, path: str, query: dict[str, Any] | None = None,
+                       body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    """One request straight into the ASGI application (its middleware included, no HTTP around it):
+    (status, body)."""
     raw = orjson.dumps(body) if body is not None else b""
-    header_list = [(b"host", b"gateway"), (b"authorization", f"Bearer {TOKEN}".encode())]
-    header_list += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
+    header_list = [(b"host", b"gateway"), *((k.lower().encode(), v.encode()) for k, v in (headers or {}).items())]
     if body is not None:
         header_list += [(b"content-type", b"application/json"), (b"content-length", str(len(raw)).encode())]
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
