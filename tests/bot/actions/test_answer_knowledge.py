@@ -352,3 +352,12 @@ async def test_a_document_named_by_its_title_is_answered_from(dispatcher, domain
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [reply] = texts(dispatcher, domain)
     assert "3个工作日" in reply and "参考《电力系统用户服务规范》" in reply
+
+
+async def test_the_re_dian_of_a_company_name_tagged_as_a_utility_is_not_one(dispatcher, domain) -> None:
+    """The extractor tags 热电 (of 天富热电) as a utility; the 电力 the customer said decides."""
+    tracker = make_tracker("天富热电的电力投诉几天给结果？", "ask_process",
+                           [entity("utility", "热电"), entity("utility", "电力")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "5个工作日" in reply and "【供热" not in reply and "【燃气" not in reply
