@@ -7,7 +7,7 @@ the message metadata ({"company": "<id>"}). A reply that is a menu is followed o
 in a fresh copy of the conversation, and the question counts as right after one button when one of them gives a
 right reply (the customer picks the right button). Scoring: scripts/answer_scoring.py.
 
-Sets: the development half (dev.yml), the tuning sets (tune.yml, tune2.yml and tune3.yml, a third, fourth and fifth writer's, later,
+Sets: the development half (dev.yml), the tuning sets (tune.yml, tune2.yml, tune3.yml and tune4.yml, a third to a sixth writer's, later,
 from the sources alone, each run when it exists) and the reporting half (report.yml, the headline). Prints the figures by set, mode, document,
 utility and question kind; writes the development half's and the tuning set's failures to
 docs/answer_failures_dev.yml and docs/answer_failures_tune.yml (the reporting half's never) and, on a full run, the
@@ -37,9 +37,10 @@ from scripts.outside_corpus import load_outside_requests
 
 ROOT = Path(__file__).resolve().parent.parent
 SET = ROOT / "tests" / "answer_eval"
-SETS = ("dev", "tune", "tune2", "tune3", "report")   # the reporting half last: its figures are the headline
-TUNING_SETS = ("dev", "tune", "tune2", "tune3")      # failures written out, studied and tuned on
+SETS = ("dev", "tune", "tune2", "tune3", "tune4", "report")   # the reporting half last: its figures are the headline
+TUNING_SETS = ("dev", "tune", "tune2", "tune3", "tune4")    # failures written out, studied and tuned on
 TITLES = {"dev": "development half", "tune": "tuning set", "tune2": "second tuning set", "tune3": "third tuning set",
+          "tune4": "fourth tuning set",
           "report": "reporting half"}
 DOCS = ROOT / "docs"
 EVALUATION = ROOT / "docs" / "evaluation.md"
@@ -210,13 +211,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--no-outside", action="store_true", help="skip the outside corpus")
-    parser.add_argument("--sets", help="comma-separated sets to run (dev, tune, tune2, tune3, report); default all. A partial run "
+    parser.add_argument("--sets", help="comma-separated sets to run (dev, tune, tune2, tune3, tune4, report); default all. A partial run "
                                        "writes failures only, never docs/evaluation.md")
     parser.add_argument("--coverage", action="store_true",
                         help="only: which development-half and tuning-set questions no entry can answer (no stack)")
     args = parser.parse_args()
     if args.coverage:
-        for name in available_sets("dev,tune,tune2,tune3"):
+        for name in available_sets("dev,tune,tune2,tune3,tune4"):
             share, missing = no_entry_share(load_half(name))
             print(f"{TITLES[name]}: {share:.1%} of answerable questions have no entry stating their facts: {missing}")
         return
@@ -249,7 +250,7 @@ def main() -> None:
                 results = list(pool.map(lambda job: run_question(rasa, job[0], job[1], run_id), jobs))
             modes = {"unbound": [r for r in results if not r["bound"]], "bound": [r for r in results if r["bound"]]}
             overall = {mode: summary(rs) for mode, rs in modes.items()}
-            title = TITLES[half] + (" (tuned on; the reporting half is the headline)" if half in ("tune", "tune2", "tune3") else "")
+            title = TITLES[half] + (" (tuned on; the reporting half is the headline)" if half in ("tune", "tune2", "tune3", "tune4") else "")
             share, _ = no_entry_share(questions)
             lines += [f"### {title} ({len(questions)} questions)", ""] + table(overall, "mode") + [
                 "", f"Answerable questions whose decisive facts no entry states: **{share:.1%}**.", ""]
