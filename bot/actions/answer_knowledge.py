@@ -40,6 +40,7 @@ from bot.components.message_kind_patterns import (
     compares_with_general,
     followup_in_context,
     has_own_topic,
+    is_bare_followup,
 )
 from core.turns import UnansweredReason
 from knowledge.companies import companies, companies_in_text, company_in_text
@@ -113,7 +114,7 @@ def answer_followup(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[
     if not previous or not _about_the_answer(text, tracker):
         return None
     return ActionAnswerKnowledge().answer(dispatcher, tracker, followup_question(previous, text), "ask_process",
-                                          admit_ignorance=False)
+                                          admit_ignorance=False, followup=True)
 
 
 def _about_the_answer(text: str, tracker: Tracker) -> bool:
@@ -173,19 +174,21 @@ class ActionAnswerKnowledge(Action):
             if outage is not None:
                 return outage + _clear_pending()
 
-        question, question_intent = latest_text(tracker), intent
+        question, question_intent, followup = latest_text(tracker), intent, False
         pending = tracker.get_slot(PENDING_QUESTION)
         previous = tracker.get_slot(LAST_QUESTION) or pending  # a menu's question counts as the one before
         if intent not in QUESTION_INTENTS:
             if pending:
                 question, question_intent = f"{pending} {question}", tracker.get_slot(PENDING_INTENT)
             elif previous and _about_the_answer(question, tracker):  # 农村的 taken for an answer to a form's question
-                question, question_intent = followup_question(previous, question), "ask_process"
+                question, question_intent, followup = followup_question(previous, question), "ask_process", True
             else:
                 dispatcher.utter_message(response="utter_noted_ask_question")
                 return []
-        elif previous and (latest_kind(tracker) == "followup" or followup_in_context(question)):
-            question = followup_question(previous, question)
+        elif previous and (latest_kind(tracker) == "followup" or followup_in_context(question)
+                           or (answered_just_before(tracker) and is_bare_followup(question))):
+            # the last includes 俺不会用手机，线下能提不？ right after an answer: no topic of its own, so the answer's
+            question, followup = followup_question(previous, question), True
 
         if mentions_suspicious_payment(question):
             dispatcher.utter_message(text=fraud_warning(knowledge_base()))
@@ -196,7 +199,7 @@ class ActionAnswerKnowledge(Action):
         else:
             said = None
 
-        events = self.answer(dispatcher, tracker, question, question_intent, said=said) or []
+        events = self.answer(dispatcher, tracker, question, question_intent, said=said, followup=followup) or []
         answered = [knowledge_base().by_id[e["value"]] for e in events
                     if e.get("event") == "slot" and e.get("name") == "kb_last_entry" and e.get("value")]
         if answered:
@@ -204,10 +207,12 @@ class ActionAnswerKnowledge(Action):
         return events
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, question: str,
-               intent: str | None, *, admit_ignorance: bool = True, said: str | None = None) -> list[EventType] | None:
+               intent: str | None, *, admit_ignorance: bool = True, said: str | None = None,
+               followup: bool = False) -> list[EventType] | None:
         """Answers, offers choices or admits ignorance; with admit_ignorance=False sends nothing when nothing
         fits and returns None. said: the customer's words to read the utilities and companies from, when only
-        part of the message is answered (default: the whole message)."""
+        part of the message is answered (default: the whole message). followup: `question` is the latest message
+        read with the question answered before it; its other questions are only the latest message's."""
         said = latest_text(tracker) if said is None else said
         # A question asked inside a form is about that form's topic (你们一般多久能上门？ in the repair form).
         form = (tracker.active_loop or {}).get("name")
@@ -229,11 +234,14 @@ class ActionAnswerKnowledge(Action):
                                    or tracker.get_slot("utility"))
             if company and utility and utility not in companies()[company].utilities:
                 return self._not_served(dispatcher, question, utility, business, hint, company)
-            decision = knowledge_search().decide(with_focus(question), utility=utility, business=business, intent=hint,
-                                                 company=company)
+            # a follow-up is no story: its focus is its own words (followup_question), not the old question's
+            decision = knowledge_search().decide(question if followup else with_focus(question), utility=utility,
+                                                 business=business, intent=hint, company=company)
             if decision.outcome is Outcome.NOTHING and not admit_ignorance:
                 return None
-            more = self._other_questions(said if decision.outcome is Outcome.ASK_ENTRY else question,
+            if followup and decision.outcome is Outcome.ASK_ENTRY:
+                decision = self._by_latest_words(decision, said, utility, business, hint, company)
+            more = self._other_questions(said if followup or decision.outcome is Outcome.ASK_ENTRY else question,
                                          decision, utility, business, hint, company)
             beside = self._general_beside(question, decision, utility, business, hint, named_companies)
             if beside is not None:
@@ -249,6 +257,18 @@ class ActionAnswerKnowledge(Action):
         if events is not None and company_in_text(said):
             events.append(SlotSet(COMPANY_SLOT, company))  # 天富的电: the conversation is bound from now on
         return events
+
+    @staticmethod
+    def _by_latest_words(decision: Decision, said: str, utility: str | None, business: str | None,
+                         intent: str | None, company: str | None) -> Decision:
+        """A follow-up whose search found two close entries, the previous answer's topic and another (在天富营业厅
+        投诉几天答复？ then 那要是举报他们的工作人员呢？): the choice the latest words alone rank first is answered."""
+        own = knowledge_search().decide(said, utility=utility, business=business, intent=intent, company=company)
+        choices = [hit.entry for hit in decision.hits]
+        if not own.hits or own.hits[0].entry not in choices:
+            return decision
+        first = next(hit for hit in decision.hits if hit.entry == own.hits[0].entry)
+        return Decision(Outcome.ANSWER, (first, *(hit for hit in decision.hits if hit is not first)), decision.utilities)
 
     def _not_served(self, dispatcher: CollectingDispatcher, question: str, utility: str, business: str | None,
                     intent: str | None, company: str) -> list[EventType]:

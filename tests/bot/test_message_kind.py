@@ -41,6 +41,10 @@ from bot.components.message_kind_patterns import Kind, about_utilities, followup
     # what staff do, described: 客户经理上门帮忙办 is no request of the customer's
     ("报装的时候客户经理上门帮忙办手续，这个另外收服务费吗", Kind.QUESTION),
     ("请师傅帮我看看燃气表", Kind.REQUEST),
+    # a rule recalled or expected, asked without 吗 or a question mark (voice)
+    ("嗯 那个 供电质量 就是说 是指哪几个方面啊", Kind.QUESTION),
+    ("供电服务那个八字方针 是哪几个字来着", Kind.QUESTION),
+    ("师傅借了我家梯子 还回来随便一扔 他们不是应该放回原处", Kind.QUESTION),
 ])
 def test_the_kind_of_message(text: str, kind: Kind) -> None:
     assert message_kind(text) is kind

@@ -361,3 +361,30 @@ async def test_the_re_dian_of_a_company_name_tagged_as_a_utility_is_not_one(disp
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [reply] = texts(dispatcher, domain)
     assert "5个工作日" in reply and "【供热" not in reply and "【燃气" not in reply
+
+
+async def test_a_follow_up_between_the_old_topic_and_its_own_answers_its_own(dispatcher, domain) -> None:
+    """在天富营业厅投诉几天答复？ then 那要是举报他们的工作人员呢？: the search with the previous question finds the
+    complaint and the report rule equally close; the latest words decide, so the report's 10 working days are read,
+    not a menu or the complaint's 5."""
+    tracker = make_tracker("那要是举报他们的工作人员呢？", "ask_process", entities=[entity("utility", "电力")],
+                           slots={"kb_last_question": "在天富热电营业厅投诉，几天之内给答复？", "company": "tianfu"},
+                           message_kind="followup")
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "10个工作日" in reply and "纪检监察" in reply
+    assert "VIP室" not in reply
+    assert dispatcher.messages[0]["custom"]["turn"] == {"entries": ["electricity.report.tianfu"], "kind": "answer"}
+
+
+async def test_right_after_an_answer_a_confident_question_with_no_topic_of_its_own_is_a_follow_up(dispatcher,
+                                                                                                  domain) -> None:
+    """俺不会用手机，线下能提不？ read by the classifier as a payment question: right after the answer about giving
+    feedback online it asks about that (the suggestion box), not about paying."""
+    history = [user_event("对电力服务有意见，网上能提吗？", "ask_process"),
+               {"event": "action", "name": "action_answer_knowledge"}, {"event": "action", "name": "action_listen"}]
+    tracker = make_tracker("俺不会用手机，线下能提不？", "ask_payment", history=history, message_kind="question",
+                           slots={"kb_last_question": "对电力服务有意见，网上能提吗？"})
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    reply = "\n".join(texts(dispatcher, domain))
+    assert "意见箱" in reply and "坐收" not in reply
