@@ -6,10 +6,11 @@ load (docs/benchmarks.md, "What was cut, and how it was found").
 """
 from __future__ import annotations
 
-from bot.rasa_fixes import action_calls, action_response_schema, event_lookup
+from bot.rasa_fixes import action_calls, action_response_schema, action_tracker_copy, event_lookup
 
 
 def install() -> None:
     action_calls.install()
     action_response_schema.install()
+    action_tracker_copy.install()
     event_lookup.install()
