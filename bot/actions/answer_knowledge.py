@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable, Collection
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -142,7 +143,7 @@ def _utility_codes(text: str) -> set[str]:
     return {code for code in (utility_code(u) for u in utilities_in_text(text)) if code}
 
 
-def focus_on(question: str, named_in: Any, wanted: str) -> str:
+def focus_on(question: str, named_in: Callable[[str], Collection[str]], wanted: str) -> str:
     """The search text of one utility's (or company's) part of a message that names several: the whole message,
     plus twice its sentences that name this one or none (电费能在哪查？昆仑燃气的气价在哪公开？: the electricity part
     weighs 电费能在哪查). named_in(sentence) gives the codes a sentence names."""
@@ -282,7 +283,7 @@ class ActionAnswerKnowledge(Action):
         choices = [hit.entry for hit in decision.hits]
         if own.outcome is not Outcome.ANSWER or own.entry not in choices:
             return decision
-        first = next(hit for hit in decision.hits if hit.entry == own.hits[0].entry)
+        first = next(hit for hit in decision.hits if hit.entry == own.entry)
         return Decision(Outcome.ANSWER, (first, *(hit for hit in decision.hits if hit is not first)), decision.utilities)
 
     def _not_served(self, dispatcher: CollectingDispatcher, question: str, utility: str, business: str | None,
