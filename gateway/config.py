@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None                 # unset: the launcher starts an embedded Redis
     rasa_url: str = "http://127.0.0.1:5005"      # several, comma-separated: conversations are pinned
     rasa_timeout_seconds: float = 10.0
+    # A message waits this long for its conversation's previous one to be answered, then gets 503 with Retry-After
+    # (nothing stored; a retry is safe). Under a burst on a loaded machine a fifth message can wait longer.
+    turn_wait_seconds: float = 30.0
     action_server_url: str = "http://127.0.0.1:5055"   # the knowledge preview asks the action server
     gateway_service_token: str = DEV_SERVICE_TOKEN   # the action server's token for /internal
     session_secret: str = DEV_SECRET             # signs widget tokens

@@ -16,7 +16,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 from sqlalchemy.exc import DBAPIError
 
-from gateway import handoffs, keys, log_masking, metrics, openapi, retention
+from gateway import handoffs, keys, log_masking, metrics, openapi, retention, turn_gate
 from gateway.api import agent, internal, knowledge, privacy, stats, widget
 from gateway.background import stop_if_cancelled
 from gateway.bindings import load_bindings
@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=2,
                                          health_check_interval=30)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_seconds)
+        turn_gate.configure(settings.rasa_timeout_seconds, settings.turn_wait_seconds)
         app.state.channel = ChannelContext(app.state.sessionmaker, app.state.redis, app.state.rasa, settings)
         app.state.widget_tokens = WidgetTokens(settings.session_secret, settings.widget_token_max_age_days)
         tasks = [asyncio.create_task(_callback_offers(app)), asyncio.create_task(_retention(app))]

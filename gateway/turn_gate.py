@@ -7,7 +7,7 @@ with a client message id instead of five (the bot's replies are still kept on th
 chat.py). The scripts run by their SHA1 (EVALSHA), loaded again by EVAL when Redis has forgotten them.
 
 The lock is the same key and the same token protocol as redis-py's `Lock`, so a message that finds it taken waits
-for it there (polling, up to LOCK_SECONDS), and anything else holding it with redis-py (tests, other tools) is
+for it there (polling, up to WAIT_SECONDS), and anything else holding it with redis-py (tests, other tools) is
 respected. The token is random bytes: redis-py's own default (uuid1) asks the uuidd daemon through a socket on
 every message.
 """
@@ -26,7 +26,16 @@ from redis.exceptions import LockError, NoScriptError
 
 from gateway import keys
 
-LOCK_SECONDS = 30
+LOCK_SECONDS = 30.0   # the longest a turn holds the lock (a crashed holder's lock expires); above the Rasa timeout
+WAIT_SECONDS = 30.0   # the longest a message waits for its conversation's previous one, then 503 with Retry-After
+
+
+def configure(rasa_timeout_seconds: float, wait_seconds: float) -> None:
+    """At start-up, from the settings: the lock outlives the slowest turn (the Rasa timeout and 5 s), so a message
+    waiting behind a slow turn never enters while it is still being answered; the wait is the operator's."""
+    global LOCK_SECONDS, WAIT_SECONDS
+    LOCK_SECONDS = max(30.0, rasa_timeout_seconds + 5.0)
+    WAIT_SECONDS = wait_seconds
 
 
 class _Script:
@@ -91,13 +100,13 @@ async def entered(redis: Redis, conversation_id: str, per_minute: int | None = N
     token = secrets.token_hex(16)
     count, pending, locked, kept = await _ENTER(
         redis, [rate_key, keys.notice_subscribe_pending(conversation_id), lock_key, *([dedupe_key] if dedupe_key else [])],
-        per_minute or 0, keys.RATE_WINDOW_SECONDS * 2, token, LOCK_SECONDS * 1000)
+        per_minute or 0, keys.RATE_WINDOW_SECONDS * 2, token, int(LOCK_SECONDS * 1000))
     if per_minute and count > per_minute:
         raise RateLimited(conversation_id)
     if not locked:     # another message of this conversation is being answered: wait for it
-        waiting = redis.lock(lock_key, timeout=LOCK_SECONDS, blocking_timeout=LOCK_SECONDS)
+        waiting = redis.lock(lock_key, timeout=LOCK_SECONDS, blocking_timeout=WAIT_SECONDS)
         if not await waiting.acquire(token=token):
-            raise LockError(f"conversation {conversation_id} stayed locked for {LOCK_SECONDS} s")
+            raise LockError(f"conversation {conversation_id} stayed locked for {WAIT_SECONDS} s")
         if dedupe_key:     # the message waited for may have been this one's first try
             kept = await redis.get(dedupe_key)
     gate = Gate(bool(pending), dedupe_key, kept)

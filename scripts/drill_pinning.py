@@ -50,7 +50,11 @@ def main() -> None:
                          extra_rasa_ports=(free_port(),), gateway_port=free_port(), python=str(BOT_PYTHON),
                          log_dir=ROOT / ".run" / "drill-logs",
                          extra_env={"DATABASE_URL": f"sqlite:///{ROOT / '.run' / 'drill.db'}", "WIDGET_SESSIONS_PER_MINUTE": "100000",
-                                    "MESSAGES_PER_MINUTE": "1000", "RASA_TIMEOUT_SECONDS": "60"})
+                                    "MESSAGES_PER_MINUTE": "1000", "RASA_TIMEOUT_SECONDS": "60",
+                                    # 1,000 messages at once on two cores: a conversation's fifth message waits
+                                    # behind its first four for about the length of the run (25-35 s), beyond
+                                    # the default 30 s wait, after which the gateway refuses it with a 503
+                                    "TURN_WAIT_SECONDS": "120"})
         stack.callback(services.stop)
         services.start()
         ordered, errors, seconds = asyncio.run(drill(services.gateway_url))

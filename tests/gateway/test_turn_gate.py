@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from redis.asyncio import Redis
+from redis.exceptions import LockError
 
 from gateway import keys, turn_gate
 
@@ -141,3 +142,22 @@ async def test_a_script_redis_forgot_is_loaded_again(redis) -> None:
     async with turn_gate.entered(redis, cid, per_minute=3) as gate:
         assert gate.pending_address is False
     assert await redis.exists(keys.conversation_lock(cid)) == 0
+
+
+async def test_a_message_waits_as_long_as_configured_then_is_refused_and_the_lock_outlives_a_slow_turn(
+        redis, monkeypatch) -> None:
+    """The wait and the lock's lifetime come from the settings (turn_gate.configure at start-up): a message behind a
+    turn that runs longer than the wait is refused (503 upstream), and the lock lasts at least the Rasa timeout and
+    5 s, so it never expires while a slow turn is still being answered."""
+    monkeypatch.setattr(turn_gate, "LOCK_SECONDS", turn_gate.LOCK_SECONDS)
+    monkeypatch.setattr(turn_gate, "WAIT_SECONDS", turn_gate.WAIT_SECONDS)
+    turn_gate.configure(rasa_timeout_seconds=60, wait_seconds=0.3)
+    assert turn_gate.LOCK_SECONDS == 65 and turn_gate.WAIT_SECONDS == 0.3
+    cid = conversation()
+    async with turn_gate.entered(redis, cid):
+        assert 60_000 < await redis.pttl(keys.conversation_lock(cid)) <= 65_000
+        with pytest.raises(LockError):
+            async with turn_gate.entered(redis, cid):
+                pass
+    turn_gate.configure(rasa_timeout_seconds=10, wait_seconds=2)
+    assert turn_gate.LOCK_SECONDS == 30
