@@ -27,7 +27,7 @@ async def conversation(http: httpx.AsyncClient) -> tuple[bool, int]:
     errors = sum(not isinstance(r, httpx.Response) or r.status_code != 200 for r in responses)
     for r in responses:
         if not isinstance(r, httpx.Response) or r.status_code != 200:
-            print("FAILED:", r if not isinstance(r, httpx.Response) else (r.status_code, r.text[:300]), flush=True)
+            print("FAILED:", repr(r) if not isinstance(r, httpx.Response) else (r.status_code, r.text[:300]), flush=True)
     history = (await http.get("/api/widget/messages", headers=headers)).json()["messages"]
     roles = [m["role"] for m in history]
     # Each customer message is followed by its own replies before the next customer message.
@@ -37,7 +37,11 @@ async def conversation(http: httpx.AsyncClient) -> tuple[bool, int]:
 
 
 async def drill(base_url: str) -> tuple[int, int, float]:
-    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=httpx.Limits(max_connections=400)) as http:
+    # Idle connections are dropped after 2 s, before uvicorn's 5 s keep-alive closes them from its side: with both at
+    # 5 s, a request could go out on a connection the server was closing at that moment and fail with an empty
+    # error (as browsers do, a client must give up an idle connection before the server does).
+    limits = httpx.Limits(max_connections=400, keepalive_expiry=2.0)
+    async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits) as http:
         started = time.perf_counter()
         results = await asyncio.gather(*(conversation(http) for _ in range(CONVERSATIONS)))
         return sum(ok for ok, _ in results), sum(e for _, e in results), time.perf_counter() - started
