@@ -268,8 +268,11 @@ class ActionAnswerKnowledge(Action):
                 events = self._say(dispatcher, [decision.entry, *more], question) + _clear_pending()
             else:
                 events = self._respond(dispatcher, decision, question, intent)
-        if events is not None and company_in_text(said):
-            events.append(SlotSet(COMPANY_SLOT, company))  # 天富的电: the conversation is bound from now on
+        if events is not None and company and company_in_text(said) \
+                and all(code in companies()[company].utilities for code in _utility_codes(said)):
+            # 天富的电: the conversation is bound from now on. Not when the company named serves only part of what
+            # was asked (用了多少电？昆仑燃气的气价呢？): the electricity comes from someone else
+            events.append(SlotSet(COMPANY_SLOT, company))
         return events
 
     @staticmethod

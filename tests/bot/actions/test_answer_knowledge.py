@@ -396,3 +396,14 @@ async def test_two_utilities_asked_in_two_sentences_get_each_sentences_answer(di
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     entries = dispatcher.messages[0]["custom"]["turn"]["entries"]
     assert "gas.price" in entries and "gas.installation.fee" not in entries
+
+
+async def test_a_company_named_for_one_of_two_utilities_does_not_bind_the_conversation(dispatcher, domain) -> None:
+    """昆仑燃气 named for the gas part of a gas and electricity question: the customer's electricity is not Kunlun's,
+    so a later electricity question is not told that Kunlun sells no electricity. Named alone, it binds."""
+    question = "想查查上个月用了多少电？另外昆仑燃气的气价在哪能看到？"
+    tracker = make_tracker(question, "ask_fee", entities=[entity("utility", "电"), entity("utility", "燃气")])
+    events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    assert "company" not in slots(events)
+    events = await ActionAnswerKnowledge().run(dispatcher, make_tracker("昆仑燃气的气价在哪能看到", "ask_fee"), domain)
+    assert slots(events)["company"] == "kunlun"
