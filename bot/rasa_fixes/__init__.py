@@ -16,6 +16,7 @@ from bot.rasa_fixes import (
     action_response_schema,
     action_tracker_copy,
     event_lookup,
+    graph_runner,
 )
 
 FIXES = {
@@ -23,6 +24,7 @@ FIXES = {
     "action_response_schema": action_response_schema.install,
     "action_tracker_copy": action_tracker_copy.install,
     "event_lookup": event_lookup.install,
+    "graph_runner": graph_runner.install,
 }
 
 
