@@ -17,6 +17,7 @@ from bot.rasa_fixes import (
     action_tracker_copy,
     event_lookup,
     graph_runner,
+    prediction_states,
 )
 
 FIXES = {
@@ -25,6 +26,7 @@ FIXES = {
     "action_tracker_copy": action_tracker_copy.install,
     "event_lookup": event_lookup.install,
     "graph_runner": graph_runner.install,
+    "prediction_states": prediction_states.install,
 }
 
 
