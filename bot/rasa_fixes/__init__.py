@@ -15,6 +15,7 @@ from bot.rasa_fixes import (
     action_calls,
     action_response_schema,
     action_tracker_copy,
+    diet_predict_call,
     event_lookup,
     graph_runner,
     prediction_states,
@@ -27,6 +28,7 @@ FIXES = {
     "event_lookup": event_lookup.install,
     "graph_runner": graph_runner.install,
     "prediction_states": prediction_states.install,
+    "diet_predict_call": diet_predict_call.install,
 }
 
 
