@@ -123,6 +123,15 @@ def _about_the_answer(text: str, tracker: Tracker) -> bool:
     return followup_in_context(text) or (answered_just_before(tracker) and asks_in_context(text))
 
 
+def _untopical_after_answer(text: str, previous: str, tracker: Tracker) -> bool:
+    """Right after an answer, a question that names no business, and no utility or company the previous question did
+    not (俺不会用手机，线下能提不？ after 对电力服务有意见，网上能提吗？; 那要是高压的大企业客户呢，也当场停吗？): only
+    the answer before it gives it a topic, whatever intent the classifier guessed from its few words."""
+    return answered_just_before(tracker) and asks_in_context(text) and not has_own_topic(without_utilities(text)) \
+        and set(utilities_in_text(text)) <= set(utilities_in_text(previous)) \
+        and set(companies_in_text(text)) <= set(companies_in_text(previous))
+
+
 def _unsuspicious_questions(question: str) -> str:
     """The sentences of a message that ask something and mention no suspicious way to pay: answered after the
     warning; empty when the whole message is about the suspicious request."""
@@ -151,7 +160,9 @@ def focus_on(question: str, named_in: Callable[[str], Collection[str]], wanted: 
     own = [s for s in sentences if wanted in named_in(s) or not named_in(s)]
     if not own or len(own) == len(sentences):
         return with_focus(question)
-    focus = " ".join(own)
+    # its questions, when it asks any: 刚买了房，燃气找昆仑报装、电要开户。燃气报装多久能装好？ weighs the time asked,
+    # not the story's 报装 (the whole message keeps the story)
+    focus = " ".join([s for s in own if asks_something(s)] or own)
     return f"{question} {focus} {focus}"
 
 
@@ -201,7 +212,8 @@ class ActionAnswerKnowledge(Action):
             else:
                 dispatcher.utter_message(response="utter_noted_ask_question")
                 return []
-        elif previous and (latest_kind(tracker) == "followup" or followup_in_context(question)):
+        elif previous and (latest_kind(tracker) == "followup" or followup_in_context(question)
+                           or _untopical_after_answer(question, previous, tracker)):
             question, followup = followup_question(previous, question), True
 
         if mentions_suspicious_payment(question):

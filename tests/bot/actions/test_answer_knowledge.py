@@ -336,7 +336,22 @@ async def test_right_after_an_answer_a_question_without_a_topic_of_its_own_is_ab
                            slots={"kb_last_question": "天富的人上门换电表之前会先打电话约吗"})
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     [reply] = texts(dispatcher, domain)
-    assert "天富热电" in reply and "尽量按您" in reply and "依据《天富热电客户服务规范》" in reply
+    assert "天富热电" in reply and "尽量满足您" in reply and "依据《天富热电客户服务规范》" in reply
+
+
+async def test_a_question_the_classifier_placed_is_still_about_the_answer_when_it_names_no_topic(dispatcher,
+                                                                                                  domain) -> None:
+    """俺不会用手机，线下能提不？ taken for a payment-channel question: right after the answer on giving feedback it asks
+    about feedback (the opinion box at the hall), not about paying the bill."""
+    previous = "对电力服务有意见，网上能提吗？"
+    history = [user_event(previous, "ask_channel"),
+               {"event": "action", "name": "action_answer_knowledge"}, {"event": "action", "name": "action_listen"}]
+    tracker = make_tracker("俺不会用手机，线下能提不？", "ask_channel", history=history,
+                           slots={"kb_last_question": previous})
+    events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    assert "意见箱" in reply and "收缴" not in reply
+    assert slots(events)["kb_last_question"].startswith(previous)
 
 
 async def test_without_an_answer_just_before_such_a_question_is_not_read_as_a_follow_up(dispatcher, domain) -> None:
@@ -386,6 +401,16 @@ def test_each_utilitys_part_is_searched_with_the_sentences_that_name_it() -> Non
     assert gas.count("收费标准在哪里公布") == 3 and gas.count("电费账单去哪查") == 1
     one_sentence = "燃气报修和电力报修各多久到"
     assert focus_on(one_sentence, _utility_codes, "gas") == one_sentence
+
+
+def test_a_parts_focus_is_its_question_not_the_story_before_it() -> None:
+    """新房的燃气找昆仑报装、电要开户。燃气报装几天能装好？: the gas part weighs the time asked twice more, the story
+    sentence (which names gas too) only once, in the whole message."""
+    from bot.actions.answer_knowledge import _utility_codes, focus_on
+
+    question = "新房的燃气找昆仑报装、电要开户。燃气报装几天能装好？电开户带什么？"
+    gas = focus_on(question, _utility_codes, "gas")
+    assert gas.count("燃气报装几天能装好") == 3 and gas.count("燃气找昆仑报装") == 1
 
 
 async def test_two_utilities_asked_in_two_sentences_get_each_sentences_answer(dispatcher, domain) -> None:

@@ -15,6 +15,8 @@ from knowledge.search import KnowledgeSearch
     ("礼拜天营业厅开门不", "周日"),
     ("燃气管子想挪个地方", "迁移"),
     ("偷电被逮着了会咋样", "查获"),
+    ("投诉以后多久有回应", "响应"),
+    ("营业厅让我找这个找那个 推来推去的", "首问负责制"),
 ])
 def test_everyday_phrases_get_the_handbook_words_beside_them(said: str, handbook: str) -> None:
     read = with_handbook_words(said)

@@ -151,3 +151,19 @@ def test_a_companys_all_utilities_entry_is_not_given_beside_its_own_entry_for_th
     everything = replace(by_id["electricity.report.tianfu"], utility="all", intent=kunlun.intent, business=None)
     hits = [Hit(kunlun, 1.0), Hit(tianfu, 0.9), Hit(everything, 0.8)]
     assert [h.entry.id for h in KnowledgeSearch._parallel(hits, "gas", None)] == [kunlun.id, tianfu.id]
+
+
+def test_a_time_the_customer_quotes_steers_to_the_entry_that_states_it(monkeypatch) -> None:
+    """两个小时内会回我吗: the general spec's 2-hour response, not a company's 48 hours; the numerals may differ."""
+    import knowledge.search as search
+    from knowledge.search import time_figures
+
+    assert {(f.value, f.unit) for f in time_figures("他们两个小时内会回我吗 还是要等一天")} == {(2.0, "hours"), (1.0, "days")}
+    assert time_figures("投诉多久给答复") == frozenset()
+    question = "投诉完了是不是两个钟头之内就有人理我，两个小时内会回我吗"
+    general, gas = "electricity.complaint_response.general", "gas.complaint.reply"
+    assert "2小时" in KB.by_id[general].answer and "2小时" not in KB.by_id[gas].answer
+    decision = SEARCH.decide(question)
+    assert decision.outcome is Outcome.ANSWER and decision.entry.id == general
+    monkeypatch.setattr(search, "FIGURE_BOOST", 0.0)
+    assert SEARCH.decide(question).outcome is not Outcome.ANSWER, "without the quoted time other rules stay close"
