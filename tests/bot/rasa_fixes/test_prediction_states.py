@@ -1,6 +1,6 @@
-"""A conversation's states worked out once per prediction (bot/rasa_fixes/prediction_states.py): every policy still
-gets the states Rasa would give it, its own copy, and nothing is kept beyond the prediction or a changed
-conversation."""
+"""A conversation's states worked out once per prediction (bot/rasa_fixes/prediction_states.py): one replay gives
+every policy the states Rasa would give it, each its own copy, and nothing is kept beyond the prediction or a
+changed conversation."""
 from __future__ import annotations
 
 from typing import Any
@@ -23,8 +23,9 @@ DOMAIN = Domain.from_dict({
                           "mappings": [{"type": "custom"}]}},
     "forms": {"repair_form": {"required_slots": ["phone"]}},
     "responses": {"utter_ask_phone": [{"text": "电话？"}]},
-    "actions": ["action_submit_ticket"],
+    "actions": ["action_submit_ticket", "action_answer"],
 })
+RULE_ONLY = {"rule_only_slots": ["utility"], "rule_only_loops": ["repair_form"]}
 
 
 def conversation() -> DialogueStateTracker:
@@ -38,10 +39,22 @@ def conversation() -> DialogueStateTracker:
     ], slots=DOMAIN.slots)
 
 
+def with_hidden_rule_turns() -> DialogueStateTracker:
+    """A conversation with turns only rules know (hidden from MemoizationPolicy's states) and a form asking again."""
+    tracker = conversation()
+    for event in [ActionExecuted("action_answer", hide_rule_turn=True), BotUttered("好的"),
+                  ActionExecuted("action_listen", hide_rule_turn=True),
+                  UserUttered("燃气表不走字", {"name": "report_fault", "confidence": 0.9}),
+                  ActionExecuted("repair_form"), SlotSet("requested_slot", "phone"),
+                  ActionExecuted("action_listen"), UserUttered("好", {"name": "affirm", "confidence": 0.9})]:
+        tracker.update(event)
+    return tracker
+
+
 class Policies:
-    """What the policies do with the states in one prediction: MemoizationPolicy's featurizer (max history 4) and
-    RulePolicy's (the whole history), the latter once with the last message's text and once with its intent;
-    each featurizer deletes keys from the states it gets."""
+    """What the policies do with the states in one prediction: MemoizationPolicy's featurizer (max history 4, turns
+    stories know) and RulePolicy's (the whole history), the latter once with the last message's text and once
+    with its intent; each featurizer deletes keys from the states it gets."""
 
     def __init__(self) -> None:
         self.memoization = MaxHistoryTrackerFeaturizer(SingleStateFeaturizer(), max_history=4)
@@ -50,10 +63,14 @@ class Policies:
 
     def run(self, inputs: dict[str, Any], targets: list[str]) -> dict[str, Any]:
         tracker = inputs["__tracker__"]
-        self.seen = [self.memoization.prediction_states([tracker], DOMAIN),
-                     self.rules.prediction_states([tracker], DOMAIN, use_text_for_last_user_input=True),
-                     self.rules.prediction_states([tracker], DOMAIN, use_text_for_last_user_input=False),
-                     self.rules.prediction_states([tracker], DOMAIN, use_text_for_last_user_input=False)]
+        self.seen = [self.memoization.prediction_states([tracker], DOMAIN, ignore_rule_only_turns=True,
+                                                        rule_only_data=RULE_ONLY, ignore_action_unlikely_intent=True),
+                     self.rules.prediction_states([tracker], DOMAIN, use_text_for_last_user_input=True,
+                                                  rule_only_data=RULE_ONLY),
+                     self.rules.prediction_states([tracker], DOMAIN, use_text_for_last_user_input=False,
+                                                  rule_only_data=RULE_ONLY),
+                     self.memoization.prediction_states([tracker], DOMAIN, ignore_rule_only_turns=True,
+                                                        rule_only_data=RULE_ONLY, ignore_action_unlikely_intent=True)]
         return {"select_prediction": None}
 
 
@@ -69,27 +86,40 @@ def predict(policies: Policies, tracker: DialogueStateTracker, fixed: bool) -> l
 
 @pytest.fixture()
 def counted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Replays of the conversation (one per list of states worked out)."""
     calls: list[int] = []
-    rasa = prediction_states._rasa_past_states
+    replay = DialogueStateTracker.generate_all_prior_trackers
 
-    def counting(*args: Any, **kwargs: Any) -> Any:
+    def counting(self: DialogueStateTracker) -> Any:
         calls.append(1)
-        return rasa(*args, **kwargs)
+        return replay(self)
 
-    monkeypatch.setattr(prediction_states, "_rasa_past_states", counting)
+    monkeypatch.setattr(DialogueStateTracker, "generate_all_prior_trackers", counting)
     monkeypatch.setattr(DialogueStateTracker, "past_states", prediction_states.past_states)
     return calls
 
 
-def test_each_policy_gets_rasas_states_worked_out_once(counted: list[int]) -> None:
-    theirs = predict(Policies(), conversation(), fixed=False)
+@pytest.mark.parametrize("make", [conversation, with_hidden_rule_turns])
+def test_each_policy_gets_rasas_states_from_one_replay(counted: list[int], make: Any) -> None:
+    theirs = predict(Policies(), make(), fixed=False)
     assert len(counted) == 4
     counted.clear()
-    ours = predict(Policies(), conversation(), fixed=True)
+    ours = predict(Policies(), make(), fixed=True)
     assert ours == theirs
     assert len(counted) == 1
-    assert ours[1][0][-1]["user"].get("text") == "13812345678" and "intent" not in ours[1][0][-1]["user"]
-    assert ours[2][0][-1]["user"].get("intent") == "inform" and "text" not in ours[2][0][-1]["user"]
+    assert ours[1][0][-1]["user"].get("text") and "intent" not in ours[1][0][-1]["user"]
+    assert ours[2][0][-1]["user"].get("intent") and "text" not in ours[2][0][-1]["user"]
+
+
+@pytest.mark.parametrize("rule_only", [RULE_ONLY, None, {"rule_only_slots": ["phone"]}])
+@pytest.mark.parametrize("omit_unset_slots", [False, True])
+def test_both_lists_from_one_replay_are_rasas(rule_only: Any, omit_unset_slots: bool) -> None:
+    for tracker in (conversation(), with_hidden_rule_turns()):
+        every, ml = prediction_states.states_both_ways(DOMAIN, tracker, omit_unset_slots, rule_only)
+        assert every == DOMAIN.states_for_tracker_history(tracker, omit_unset_slots=omit_unset_slots)
+        assert ml == DOMAIN.states_for_tracker_history(tracker, omit_unset_slots=omit_unset_slots,
+                                                       ignore_rule_only_turns=True, rule_only_data=rule_only)
+    assert len(ml) < len(every)   # the hidden rule turns are left out
 
 
 def test_nothing_is_kept_after_the_prediction_or_for_a_changed_conversation(counted: list[int]) -> None:
@@ -111,3 +141,21 @@ def test_nothing_is_kept_after_the_prediction_or_for_a_changed_conversation(coun
     before, after, omitted = predict(Growing(), tracker, fixed=True)
     assert after == tracker.past_states(DOMAIN) and len(after) == len(before) + 1
     assert omitted == prediction_states._rasa_past_states(tracker, DOMAIN, omit_unset_slots=True)
+
+
+def test_other_rule_only_data_is_worked_out_anew(counted: list[int]) -> None:
+    other = {"rule_only_slots": ["phone"], "rule_only_loops": []}
+
+    class TwoKinds(Policies):
+        def run(self, inputs: dict[str, Any], targets: list[str]) -> dict[str, Any]:
+            tracker = inputs["__tracker__"]
+            self.seen = [tracker.past_states(DOMAIN, ignore_rule_only_turns=True, rule_only_data=RULE_ONLY),
+                         tracker.past_states(DOMAIN, ignore_rule_only_turns=True, rule_only_data=other),
+                         tracker.past_states(DOMAIN)]
+            return {"select_prediction": None}
+
+    tracker = with_hidden_rule_turns()
+    assert predict(TwoKinds(), tracker, fixed=True) == [
+        prediction_states._rasa_past_states(tracker, DOMAIN, ignore_rule_only_turns=True, rule_only_data=RULE_ONLY),
+        prediction_states._rasa_past_states(tracker, DOMAIN, ignore_rule_only_turns=True, rule_only_data=other),
+        prediction_states._rasa_past_states(tracker, DOMAIN)]
