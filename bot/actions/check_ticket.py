@@ -3,6 +3,7 @@ a number that is not theirs gets the same answer as a number that does not exist
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,6 +18,9 @@ from bot.actions.identity import OTHER_CHANNEL, identity_prompt_events, ticket_n
 from bot.actions.tracker_view import latest_entity, latest_text
 
 logger = logging.getLogger(__name__)
+# 抢修进展在哪能看到？ 报装进度怎么查？: a question about where progress is published, not only a lookup of one ticket
+ASKS_WHERE_PROGRESS = re.compile(r"(?:哪里?|哪儿|怎么|如何|什么地方|啥地方|能不能|可不可以|能否).{0,4}(?:看|查|知道)"
+                                 r"|(?:看|查)(?:得到|得着)|在哪")
 
 def describe(ticket: dict[str, Any]) -> str:
     due = f"，承诺{ticket['due_text']}处理" if ticket.get("due_text") else ""
@@ -50,10 +54,23 @@ class ActionCheckTicket(Action):
             dispatcher.utter_message(text="工单" + describe(mine[0]) + (f"。\n最新进展：{note}" if note else "。"))
             return []
         if not tickets:  # 我在电话里报的修: the ticket belongs to another channel's identity
+            answered = self._where_progress_is_published(dispatcher, tracker)
             dispatcher.utter_message(response="utter_no_tickets_here")
-            return [*identity_prompt_events(), FollowupAction(IDENTITY_FORM)]
+            return [*answered, *identity_prompt_events(), FollowupAction(IDENTITY_FORM)]
         lines = [f"{i}. {describe(t)}" for i, t in enumerate(tickets[:5], start=1)]
         elsewhere = "\n如果要查在电话里或其他渠道登记的工单，请说“验证身份”。" if OTHER_CHANNEL.search(
             latest_text(tracker)) else ""
         dispatcher.utter_message(text="您最近的工单：\n" + "\n".join(lines) + elsewhere)
         return []
+
+    @staticmethod
+    def _where_progress_is_published(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+        """A customer with no ticket here who asks where progress can be seen (抢修进展在哪能看到？) first reads where
+        the handbook says it is published (SMS, the website…), then how to find a ticket registered elsewhere."""
+        text = latest_text(tracker)
+        if not ASKS_WHERE_PROGRESS.search(text):
+            return []
+        from bot.actions.answer_knowledge import ActionAnswerKnowledge  # it imports this module's describe
+
+        return ActionAnswerKnowledge(offer_forms=False).answer(dispatcher, tracker, text, "ask_process",
+                                                               admit_ignorance=False) or []

@@ -71,3 +71,18 @@ def test_a_number_said_with_spaces_is_understood() -> None:
     assert ticket_no_in(None, "帮我查 bx 2026 1123 0007") == "BX20261123-0007"
     assert ticket_no_in("BX20261123-0007") == "BX20261123-0007"
     assert ticket_no_in("我报修的到哪了") is None
+
+
+async def test_asked_where_progress_is_shown_without_a_ticket_here_the_handbook_answers_first(gateway, dispatcher,
+                                                                                               domain) -> None:
+    """停电抢修的进展在哪能看到？ with no ticket in this conversation: where the progress is published, cited, then
+    how to find a ticket registered by phone; a plain 查一下我的工单 gets only the latter."""
+    events = await ActionCheckTicket().run(dispatcher, asking("停电抢修的进展在哪能看到？"), domain)
+    first, second = texts(dispatcher, domain)
+    assert "依据《" in first or "参考《" in first
+    assert "进展" in first or "进度" in first
+    assert "还没有查到您的工单" in second
+    assert events[-1]["name"] == "identity_form"
+    plain = type(dispatcher)()
+    await ActionCheckTicket().run(plain, asking("查一下我的工单"), domain)
+    assert [m.get("response") for m in plain.messages] == ["utter_no_tickets_here"]
