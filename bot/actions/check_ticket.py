@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 # 抢修进展在哪能看到？ 报装进度怎么查？: a question about where progress is published, not only a lookup of one ticket
 ASKS_WHERE_PROGRESS = re.compile(r"(?:哪里?|哪儿|怎么|如何|什么地方|啥地方|能不能|可不可以|能否).{0,4}(?:看|查|知道)"
                                  r"|(?:看|查)(?:得到|得着)|在哪")
+PROGRESS = re.compile(r"进度|进展|到哪一?步|办到哪")
 
 def describe(ticket: dict[str, Any]) -> str:
     due = f"，承诺{ticket['due_text']}处理" if ticket.get("due_text") else ""
@@ -68,7 +69,7 @@ class ActionCheckTicket(Action):
         """A customer with no ticket here who asks where progress can be seen (抢修进展在哪能看到？) first reads where
         the handbook says it is published (SMS, the website…), then how to find a ticket registered elsewhere."""
         text = latest_text(tracker)
-        if not ASKS_WHERE_PROGRESS.search(text):
+        if not (PROGRESS.search(text) and ASKS_WHERE_PROGRESS.search(text)):   # 能不能查一下我的工单: a lookup only
             return []
         from bot.actions.answer_knowledge import ActionAnswerKnowledge  # it imports this module's describe
 

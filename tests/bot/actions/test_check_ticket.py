@@ -83,6 +83,7 @@ async def test_asked_where_progress_is_shown_without_a_ticket_here_the_handbook_
     assert "进展" in first or "进度" in first
     assert "还没有查到您的工单" in second
     assert events[-1]["name"] == "identity_form"
-    plain = type(dispatcher)()
-    await ActionCheckTicket().run(plain, asking("查一下我的工单"), domain)
-    assert [m.get("response") for m in plain.messages] == ["utter_no_tickets_here"]
+    for lookup in ("查一下我的工单", "能不能帮我查一下工单"):
+        plain = type(dispatcher)()
+        await ActionCheckTicket().run(plain, asking(lookup), domain)
+        assert [m.get("response") for m in plain.messages] == ["utter_no_tickets_here"], lookup
