@@ -15,6 +15,8 @@ are compared (ticket numbers aside): a fix that changes one is reported, and the
     .venv/bot/bin/python -m scripts.bench_rasa_cpu --variant all= --variant none=RASA_FIXES_DISABLE=all
     .venv/bot/bin/python -m scripts.bench_rasa_cpu --variant on= --variant off=RASA_FIXES_DISABLE=a,b --variant x=A=1;B=2
     .venv/bot/bin/python -m scripts.bench_rasa_cpu --rounds 1 --profile /tmp/rasa.txt   # py-spy of the first
+    .venv/bot/bin/python -m scripts.bench_rasa_cpu --variant shipped= --questions dev --customers 40 --rounds 4
+        # customers' own questions instead (the evaluation's, one per conversation): the knowledge search's cost
 
 Options: --rounds N (6), --customers N per round and variant (6, about 50 messages), --model PATH (the trained
 model), --profile FILE: py-spy (PY_SPY, default /tmp/pyspy/bin/py-spy) records the first variant's Rasa in raw
@@ -60,11 +62,13 @@ def cpu_seconds(pid: int) -> float:
     return sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
-async def serve_customers(url: str, customers: int, tag: str) -> tuple[Run, list[tuple[str, str]]]:
-    """Customers one after another, no pause, straight to Rasa's REST channel; every message and its replies."""
+async def serve_customers(url: str, customers: int, tag: str,
+                          questions: list[str] | None = None) -> tuple[Run, list[tuple[str, str]]]:
+    """Customers one after another, no pause, straight to Rasa's REST channel; every message and its replies.
+    With `questions`, each customer asks one of them in a conversation of its own instead."""
     run, transcript = Run(), []
     async with Http(url) as http:
-        for i in range(customers):
+        for i in range(len(questions) if questions is not None else customers):
             sender = f"cpu-{tag}-{uuid.uuid4().hex[:8]}-{i}"
 
             async def say(text: str, sender: str = sender) -> str:
@@ -74,8 +78,22 @@ async def serve_customers(url: str, customers: int, tag: str) -> tuple[Run, list
                 transcript.append((text, TICKET.sub("<ticket>", reply)))
                 return reply
 
-            await customer(say, run)
+            if questions is not None:
+                await say(questions[i])
+            else:
+                await customer(say, run)
     return run, transcript
+
+
+def first_turns(sets: str) -> list[str]:
+    """The first message of every question of the named answer-evaluation sets (tests/answer_eval/), in order."""
+    import yaml
+
+    texts = []
+    for name in filter(None, (s.strip() for s in sets.split(","))):
+        data = yaml.safe_load((ROOT / "tests" / "answer_eval" / f"{name}.yml").read_text(encoding="utf-8"))
+        texts += [q["turns"][0] for q in (data["questions"] if isinstance(data, dict) else data)]
+    return texts
 
 
 def parse_variant(text: str) -> Variant:
@@ -95,7 +113,12 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=6)
     parser.add_argument("--model", type=Path)
     parser.add_argument("--profile", type=Path)
+    parser.add_argument("--questions", help="answer-evaluation sets (dev,tune...): each customer asks one of their "
+                                            "questions, --customers of them per round, the next ones each round")
     args = parser.parse_args()
+    questions = first_turns(args.questions) if args.questions else None
+    if questions is not None and len(questions) < args.rounds * args.customers:
+        sys.exit(f"--questions {args.questions}: {len(questions)} questions, fewer than rounds x customers")
     variants = [parse_variant(v) for v in args.variant]
     if args.off:
         variants = [Variant("on", {}), Variant(f"off:{args.off}", {"RASA_FIXES_DISABLE": args.off})]
@@ -143,8 +166,9 @@ def main() -> None:
                 if profiler is not None and variant is not variants[0]:
                     continue
                 before, before_actions = cpu_seconds(variant.pid), cpu_seconds(actions.pid)
+                chunk = questions[round_ * args.customers:(round_ + 1) * args.customers] if questions else None
                 run, transcript = asyncio.run(serve_customers(f"http://127.0.0.1:{variant.port}", args.customers,
-                                                              f"r{round_}"))
+                                                              f"r{round_}", chunk))
                 spent = cpu_seconds(variant.pid) - before
                 spent_actions = cpu_seconds(actions.pid) - before_actions
                 if run.errors:
