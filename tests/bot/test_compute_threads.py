@@ -11,12 +11,12 @@ import pytest
 
 from bot.compute_threads import VARIABLES
 
-REPORT = """
+REPORT = f"""
 import json, os, threadpoolctl
 import numpy, scipy.linalg, sklearn.linear_model  # the libraries whose pools the servers load
-print(json.dumps({"pools": [p["num_threads"] for p in threadpoolctl.threadpool_info()],
-                  "env": {k: os.environ.get(k) for k in %r}}))
-""" % (VARIABLES,)
+print(json.dumps({{"pools": [p["num_threads"] for p in threadpoolctl.threadpool_info()],
+                  "env": {{k: os.environ.get(k) for k in {VARIABLES!r}}}}}))
+"""
 
 
 def _report(first_import: str, **env: str) -> dict:
