@@ -47,3 +47,11 @@ def companies_in_text(text: str) -> list[str]:
         if company not in found:
             found.append(company)
     return found
+
+
+def without_names_of_several(text: str) -> str:
+    """The text without the names of companies that supply several utilities: 天富热电 names no utility of its own
+    (热电 is its name, not a question about heat or electricity), while 昆仑燃气 and 国家电网 still say gas and
+    electricity."""
+    several = {name for c in companies().values() if len(c.utilities) > 1 for name in c.names}
+    return _names().sub(lambda m: "" if m.group() in several else m.group(), text or "")

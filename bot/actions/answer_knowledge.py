@@ -27,6 +27,7 @@ from bot.actions.outage_notices import answer_outage_question
 from bot.actions.tracker_view import (
     COMPANY_SLOT,
     answered_just_before,
+    bound_company,
     conversation_company,
     latest_entity,
     latest_intent,
@@ -43,7 +44,7 @@ from bot.components.message_kind_patterns import (
     has_own_topic,
 )
 from core.turns import UnansweredReason
-from knowledge.companies import companies, companies_in_text, company_in_text
+from knowledge.companies import companies, companies_in_text, company_in_text, without_names_of_several
 from knowledge.fraud import mentions_suspicious_payment
 from knowledge.model import UTILITY_LABELS, Entry
 from knowledge.render import answer_text, anti_fraud_reminder, fraud_warning
@@ -149,21 +150,46 @@ def _topic(entry: Entry) -> str | None:
 
 
 def _utility_codes(text: str) -> set[str]:
-    return {code for code in (utility_code(u) for u in utilities_in_text(text)) if code}
+    """The utilities a text names; a company supplying several (天富热电) names none."""
+    return {code for code in (utility_code(u) for u in utilities_in_text(without_names_of_several(text))) if code}
+
+
+def own_sentences(question: str, named_in: Callable[[str], Collection[str]], wanted: str) -> list[str]:
+    """The sentences of a message that names several utilities (or companies) that belong to one of them: those
+    naming it or none. Empty when every sentence does (nothing sets a part apart)."""
+    sentences = [s for s in _SENTENCE.split(question) if s.strip()]
+    own = [s for s in sentences if wanted in named_in(s) or not named_in(s)]
+    return own if len(own) < len(sentences) else []
 
 
 def focus_on(question: str, named_in: Callable[[str], Collection[str]], wanted: str) -> str:
     """The search text of one utility's (or company's) part of a message that names several: the whole message,
     plus twice its sentences that name this one or none (电费能在哪查？昆仑燃气的气价在哪公开？: the electricity part
     weighs 电费能在哪查). named_in(sentence) gives the codes a sentence names."""
-    sentences = [s for s in _SENTENCE.split(question) if s.strip()]
-    own = [s for s in sentences if wanted in named_in(s) or not named_in(s)]
-    if not own or len(own) == len(sentences):
+    own = own_sentences(question, named_in, wanted)
+    if not own:
         return with_focus(question)
     # its questions, when it asks any: 刚买了房，燃气找昆仑报装、电要开户。燃气报装多久能装好？ weighs the time asked,
     # not the story's 报装 (the whole message keeps the story)
     focus = " ".join([s for s in own if asks_something(s)] or own)
     return f"{question} {focus} {focus}"
+
+
+# The form businesses a part's own sentences can name, and the topic each steers the part's search to.
+_PART_BUSINESSES = ((re.compile(r"报修|抢修|维修|故障|坏了"), "report_fault"),
+                    (re.compile(r"报装|安装|装表|接电|通气|通电"), "apply_installation"),
+                    (re.compile(r"投诉|举报"), "file_complaint"))
+
+
+def part_topic(own: list[str], intent: str | None) -> str | None:
+    """The topic one utility's part is searched by. A message's form topic belongs to the part whose sentences name
+    that business; a part whose own sentences name exactly one other form business is about that one (燃气灶多久能约
+    安装？电路报修多久有人到现场？: the installation is the gas part's topic, the repair the electricity part's)."""
+    if intent not in TRIGGER_INTENTS.values() or not own:
+        return intent
+    text = "".join(own)
+    named = {topic for pattern, topic in _PART_BUSINESSES if pattern.search(text)}
+    return named.pop() if len(named) == 1 else intent
 
 
 def _utility_part(decision: Decision) -> list[Entry]:
@@ -252,7 +278,7 @@ class ActionAnswerKnowledge(Action):
                                        [utility_code(u) for u in named], admit_ignorance)
         elif len(named) > 1:  # 燃气报修和电力报修各多久到: one labelled part for each
             events = self._per_utility(dispatcher, question, hint, business, company,
-                                       [utility_code(u) for u in named], admit_ignorance)
+                                       [utility_code(u) for u in named], admit_ignorance, bound_company(tracker))
         else:
             # the NLU read the utility from the whole message; a part answered alone goes by its own words
             recognised = latest_entity(tracker, "utility") if said == latest_text(tracker) else None
@@ -368,25 +394,39 @@ class ActionAnswerKnowledge(Action):
         entries: list[Entry] = []
         for company in named[:MAX_PARTS]:
             served = companies()[company].utilities
-            utility = next((u for u in utilities if u in served), served[0] if len(served) == 1 else None)
+            # the utility its own questions name first (…暖气是天富热电供的。…天富来查用热的人要给我看啥证件？: heat,
+            # though 天富热电 sells gas too and gas was named first), else the first named it serves
+            own = own_sentences(question, companies_in_text, company)
+            asked = [code for s in own if asks_something(s) for code in sorted(_utility_codes(s)) if code in served]
+            utility = next(iter(asked), None) or next((u for u in utilities if u in served),
+                                                      served[0] if len(served) == 1 else None)
             decision = knowledge_search().decide(focus_on(question, companies_in_text, company), utility=utility,
                                                  business=business, intent=intent, company=company)
             if decision.outcome is Outcome.NOTHING:
                 continue
-            own = next((h.entry for h in decision.hits if h.entry.company == company), decision.hits[0].entry)
-            if own not in entries:
-                entries.append(own)
+            rule = next((h.entry for h in decision.hits if h.entry.company == company), decision.hits[0].entry)
+            if rule not in entries:
+                entries.append(rule)
         return self._parts_or_nothing(dispatcher, entries, question, admit_ignorance)
 
     def _per_utility(self, dispatcher: CollectingDispatcher, question: str, intent: str | None, business: str | None,
-                     company: str | None, utilities: list[str | None], admit_ignorance: bool) -> list[EventType] | None:
+                     company: str | None, utilities: list[str | None], admit_ignorance: bool,
+                     bound: str | None = None) -> list[EventType] | None:
+        """One labelled part per utility named. bound: the company the conversation is bound to (not only named
+        in this message)."""
         entries: list[Entry] = []
         for utility in utilities[:MAX_PARTS]:
-            # 燃气客服热线和95598: the company a message names binds only the utilities it serves
+            own = own_sentences(question, _utility_codes, utility or "")
+            # 燃气客服热线和95598: the company a message names binds only the utilities it serves; and, named in
+            # another utility's sentences only, not this part (偷电一般都指哪些做法？要是在天富热电偷暖气被查到…: the
+            # electricity part is the general question), unless the conversation is that company's
             serving = company if company and utility in companies()[company].utilities else None
+            if serving and serving != bound and own and serving not in {c for s in own for c in companies_in_text(s)} \
+                    and serving in companies_in_text(question):
+                serving = None
+            topic = self.intent_for.get(utility or "") or part_topic(own, intent)
             decision = knowledge_search().decide(focus_on(question, _utility_codes, utility or ""), utility=utility,
-                                                 business=business, intent=self.intent_for.get(utility or "", intent),
-                                                 company=serving)
+                                                 business=business, intent=topic, company=serving)
             if decision.outcome is not Outcome.NOTHING:
                 entries += [e for e in _utility_part(decision) if e not in entries]
         return self._parts_or_nothing(dispatcher, entries, question, admit_ignorance)

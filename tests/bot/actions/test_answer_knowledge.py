@@ -432,3 +432,63 @@ async def test_a_company_named_for_one_of_two_utilities_does_not_bind_the_conver
     assert "company" not in slots(events)
     events = await ActionAnswerKnowledge().run(dispatcher, make_tracker("昆仑燃气的气价在哪能看到", "ask_fee"), domain)
     assert slots(events)["company"] == "kunlun"
+
+
+async def test_a_company_named_in_another_utilitys_sentence_does_not_bind_this_part(dispatcher, domain) -> None:
+    """偷电一般都指哪些做法？要是在天富热电偷暖气被查到…: 天富热电 belongs to the heat sentence; the electricity part is
+    the general question of what counts as theft, not 天富热电's penalty."""
+    question = "偷电一般都指哪些做法？要是在天富热电偷暖气被查到，居民户会怎样？"
+    tracker = make_tracker(question, "ask_process", [entity("utility", "电"), entity("utility", "暖气")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    [reply] = texts(dispatcher, domain)
+    parts = reply.split("\n\n")
+    electricity = next(p for p in parts if p.startswith("【电力"))
+    assert "绕越" in electricity and "天富热电" not in electricity
+    assert any(p.startswith("【供热·天富热电】") and "停热" in p for p in parts)
+
+
+async def test_a_conversation_bound_to_the_company_keeps_it_for_every_part(dispatcher, domain) -> None:
+    """Named in the heat sentence only, 天富热电 still binds the electricity part of a 天富热电 customer (the
+    channel's company): its own complaint rule, nobody else's."""
+    question = "用电方面投诉几天给答复？要是投诉天富热电的暖气，多久答复？"
+    tracker = make_tracker(question, "ask_process", [entity("utility", "电"), entity("utility", "暖气")],
+                           slots={"company": "tianfu"})
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    entries = dispatcher.messages[0]["custom"]["turn"]["entries"]
+    assert entries == ["electricity.complaint.tianfu", "heat.complaint.tianfu"], entries
+
+
+def test_a_company_of_several_utilities_names_none_of_them() -> None:
+    from bot.actions.answer_knowledge import _utility_codes
+
+    assert _utility_codes("要是在天富热电偷暖气被查到，居民户会怎样？") == {"heat"}
+    assert _utility_codes("天富热电的电费") == {"electricity"}
+    assert _utility_codes("国家电网多久到") == {"electricity"} and _utility_codes("昆仑燃气的气价") == {"gas"}
+
+
+def test_a_parts_form_topic_is_the_business_its_own_sentences_name() -> None:
+    """燃气灶多久能约安装？电路报修多久有人到现场？ classified as an installation: the electricity part asks about repair."""
+    from bot.actions.answer_knowledge import part_topic
+
+    assert part_topic(["电路报修多久有人到现场？"], "apply_installation") == "report_fault"
+    assert part_topic(["燃气灶多久能约安装？"], "apply_installation") == "apply_installation"
+    assert part_topic(["电费在哪交？"], "apply_installation") == "apply_installation", "no business of its own"
+    assert part_topic(["报修和投诉各多久？"], "report_fault") == "report_fault", "two businesses: the message's"
+    assert part_topic(["电路报修多久有人到现场？"], "ask_process") == "ask_process", "a question intent stays"
+
+
+async def test_an_installation_and_a_repair_in_one_message_get_each_their_own_rule(dispatcher, domain) -> None:
+    question = "刚在燃气公司买了台燃气灶等着装，家里电路又出故障了。燃气灶多久能约安装？电路报修多久有人到现场？"
+    tracker = make_tracker(question, "apply_installation", [entity("utility", "燃气"), entity("utility", "电路")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    entries = dispatcher.messages[0]["custom"]["turn"]["entries"]
+    assert "gas.appliance.install" in entries and "electricity.repair_survey.general" in entries, entries
+
+
+async def test_each_companys_part_is_about_the_utility_its_own_question_names(dispatcher, domain) -> None:
+    """昆仑 supplies the gas and 天富热电 the heat; 天富热电 sells gas too, but its question is about heat inspection."""
+    question = "我们村烧的是昆仑的管道天然气，暖气是天富热电供的。入冬采暖前昆仑燃气会上门检查吗？天富来查用热的人要给我看啥证件？"
+    tracker = make_tracker(question, "ask_process", [entity("utility", "天然气"), entity("utility", "暖气")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    entries = dispatcher.messages[0]["custom"]["turn"]["entries"]
+    assert entries[1] == "heat.inspection.tianfu", entries

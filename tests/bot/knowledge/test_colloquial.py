@@ -30,3 +30,10 @@ def test_a_question_in_the_handbook_words_is_left_alone() -> None:
 def test_a_village_repair_question_in_everyday_words_finds_the_arrival_times() -> None:
     search = KnowledgeSearch(load_knowledge_base(), semantic=False)
     assert search.rank("修电的多会儿能到 俺们村的", limit=1)[0].entry.id == "electricity.repair.arrival"
+
+
+@pytest.mark.parametrize(("said", "handbook"), [("天富上门查用热之前会约时间吗", "用热检查"),
+                                                ("查用电的人上门要带证件吗", "用电检查"),
+                                                ("查燃气的时候能不来人吗", "用气检查")])
+def test_checking_someones_use_reads_as_the_handbooks_inspection(said: str, handbook: str) -> None:
+    assert handbook in with_handbook_words(said)
