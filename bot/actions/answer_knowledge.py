@@ -192,6 +192,14 @@ def part_topic(own: list[str], intent: str | None) -> str | None:
     return named.pop() if len(named) == 1 else intent
 
 
+def part_business(own: list[str], question: str, business: str | None) -> str | None:
+    """The business the NLU read from the whole message, for one part: not when the customer wrote it only in
+    another part's sentences (昆仑燃气上门安检多久一次？天富热电来查电的话至少得来几个人？: 安检 is the gas part's)."""
+    if business and own and business in question and business not in "".join(own):
+        return None
+    return business
+
+
 def _utility_part(decision: Decision) -> list[Entry]:
     """One utility's part of a two-utility answer: its best entry, or, when a company's rule and the general practice
     are two facets of that utility's topic (95598's 40 minutes, the generic text's 30), both, each labelled."""
@@ -401,7 +409,8 @@ class ActionAnswerKnowledge(Action):
             utility = next(iter(asked), None) or next((u for u in utilities if u in served),
                                                       served[0] if len(served) == 1 else None)
             decision = knowledge_search().decide(focus_on(question, companies_in_text, company), utility=utility,
-                                                 business=business, intent=intent, company=company)
+                                                 business=part_business(own, question, business), intent=intent,
+                                                 company=company)
             if decision.outcome is Outcome.NOTHING:
                 continue
             rule = next((h.entry for h in decision.hits if h.entry.company == company), decision.hits[0].entry)
@@ -426,7 +435,8 @@ class ActionAnswerKnowledge(Action):
                 serving = None
             topic = self.intent_for.get(utility or "") or part_topic(own, intent)
             decision = knowledge_search().decide(focus_on(question, _utility_codes, utility or ""), utility=utility,
-                                                 business=business, intent=topic, company=serving)
+                                                 business=part_business(own, question, business), intent=topic,
+                                                 company=serving)
             if decision.outcome is not Outcome.NOTHING:
                 entries += [e for e in _utility_part(decision) if e not in entries]
         return self._parts_or_nothing(dispatcher, entries, question, admit_ignorance)

@@ -492,3 +492,22 @@ async def test_each_companys_part_is_about_the_utility_its_own_question_names(di
     await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
     entries = dispatcher.messages[0]["custom"]["turn"]["entries"]
     assert entries[1] == "heat.inspection.tianfu", entries
+
+
+async def test_a_business_named_in_one_companys_sentence_does_not_steer_the_other(dispatcher, domain) -> None:
+    """安检 is 昆仑燃气's question; 天富热电's is how many people come to check the electricity."""
+    question = "昆仑燃气上门安检多久一次（我家是居民）？天富热电来查电的话至少得来几个人？"
+    tracker = make_tracker(question, "ask_process", [entity("utility", "燃气"), entity("business", "安检"),
+                                                     entity("utility", "电力")])
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    entries = dispatcher.messages[0]["custom"]["turn"]["entries"]
+    assert entries[1] == "electricity.inspection.tianfu", entries
+
+
+def test_a_parts_business_is_the_one_its_own_sentences_name() -> None:
+    from bot.actions.answer_knowledge import part_business
+
+    question = "昆仑燃气上门安检多久一次？天富热电来查电的话至少得来几个人？"
+    assert part_business(["天富热电来查电的话至少得来几个人？"], question, "安检") is None
+    assert part_business(["昆仑燃气上门安检多久一次？"], question, "安检") == "安检"
+    assert part_business(["电路坏了多久来修？"], "燃气和电路坏了多久来修？", "报修") == "报修", "a synonym's value stays"

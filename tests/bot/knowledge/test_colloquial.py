@@ -34,6 +34,11 @@ def test_a_village_repair_question_in_everyday_words_finds_the_arrival_times() -
 
 @pytest.mark.parametrize(("said", "handbook"), [("天富上门查用热之前会约时间吗", "用热检查"),
                                                 ("查用电的人上门要带证件吗", "用电检查"),
-                                                ("查燃气的时候能不来人吗", "用气检查")])
+                                                ("来查偷气的人能不让进吗", "用气检查")])
 def test_checking_someones_use_reads_as_the_handbooks_inspection(said: str, handbook: str) -> None:
     assert handbook in with_handbook_words(said)
+
+
+def test_checking_a_meter_or_a_pipe_is_not_an_inspection_of_use() -> None:
+    assert with_handbook_words("供电公司多久检查一次电表") == "供电公司多久检查一次电表"
+    assert with_handbook_words("上门检查燃气管道收费吗") == "上门检查燃气管道收费吗"
