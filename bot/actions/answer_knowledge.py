@@ -175,9 +175,10 @@ def focus_on(question: str, named_in: Callable[[str], Collection[str]], wanted: 
     return f"{question} {focus} {focus}"
 
 
-# The form businesses a part's own sentences can name, and the topic each steers the part's search to.
+# The form businesses a part's own sentences can name, and the topic each steers the part's search to. Not 通电,
+# 通气 or 接电: 停电后多久通电 is a restoration, not an installation.
 _PART_BUSINESSES = ((re.compile(r"报修|抢修|维修|故障|坏了"), "report_fault"),
-                    (re.compile(r"报装|安装|装表|接电|通气|通电"), "apply_installation"),
+                    (re.compile(r"报装|安装|装表"), "apply_installation"),
                     (re.compile(r"投诉|举报"), "file_complaint"))
 
 

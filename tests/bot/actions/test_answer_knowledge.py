@@ -475,6 +475,7 @@ def test_a_parts_form_topic_is_the_business_its_own_sentences_name() -> None:
     assert part_topic(["电费在哪交？"], "apply_installation") == "apply_installation", "no business of its own"
     assert part_topic(["报修和投诉各多久？"], "report_fault") == "report_fault", "two businesses: the message's"
     assert part_topic(["电路报修多久有人到现场？"], "ask_process") == "ask_process", "a question intent stays"
+    assert part_topic(["停电了多久能通电？"], "report_fault") == "report_fault", "a restoration is no installation"
 
 
 async def test_an_installation_and_a_repair_in_one_message_get_each_their_own_rule(dispatcher, domain) -> None:
